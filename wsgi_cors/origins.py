@@ -1,0 +1,319 @@
+"""Origin allow-lists: validating configured entries and matching request origins.
+
+Configured entries are parsed once into an :class:`OriginMatcher`:
+
+* exact origins (``"https://app.example.com"``) become one ``frozenset`` of
+  canonical serialisations, so a request origin is found with one set lookup;
+* safe wildcards (``"https://*.example.com"``, ``"http://localhost:*"``) become
+  canonical keys in a second set, looked up once per label of the request host,
+  so their cost does not grow with the number of entries;
+* compiled ``re.Pattern`` objects are always used with ``fullmatch``;
+* callables ``predicate(origin) -> bool`` decide dynamically;
+* ``"null"`` is an exact entry that matches only when listed literally.
+
+A request origin reaches a wildcard, a pattern or a predicate only after it
+parses as a serialised origin, so nothing that could break a header line is
+ever echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, FrozenSet, List, Optional, Pattern, Tuple, Union
+
+from .errors import Problems
+
+logger = logging.getLogger("wsgi_cors")
+
+OriginPredicate = Callable[[str], bool]
+OriginEntry = Union[str, "Pattern[str]", OriginPredicate]
+
+#: Longest request ``Origin`` that a wildcard, pattern or predicate is asked about.
+MAX_ORIGIN_LENGTH = 2048
+
+_SCHEME = r"[a-z][a-z0-9+.\-]*"
+_LABEL = r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*"
+_IPV6 = r"\[[0-9a-f:.]+\]"
+_PORT = r"[1-9][0-9]{0,4}"
+
+#: A serialised origin as browsers send it: lower case, no path, no default port.
+SERIALIZED_ORIGIN = re.compile(rf"({_SCHEME})://({_DOMAIN}|{_IPV6})(?::({_PORT}))?")
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+_REGEX_HINTS = frozenset("\\^$()[]?+|{}")
+_WILDCARD_FORMS = (
+    "the only wildcards are a leading '*.' label ('https://*.example.com') and "
+    "a ':*' port ('http://localhost:*')"
+)
+
+
+class OriginMatcher:
+    """Decides whether a request ``Origin`` is allowed. Immutable once built."""
+
+    __slots__ = ("_needs_parse", "any_origin", "exact", "patterns", "predicates", "regexes")
+
+    def __init__(
+        self,
+        *,
+        any_origin: bool,
+        exact: FrozenSet[str],
+        patterns: FrozenSet[str],
+        regexes: Tuple[Pattern[str], ...],
+        predicates: Tuple[OriginPredicate, ...],
+    ) -> None:
+        self.any_origin = any_origin
+        self.exact = exact
+        self.patterns = patterns
+        self.regexes = regexes
+        self.predicates = predicates
+        self._needs_parse = bool(patterns or regexes or predicates)
+
+    def allows(self, origin: str) -> bool:
+        """Tell whether ``origin`` (the raw request header value) is allowed.
+
+        ``any_origin`` is not consulted here: it means "answer with ``*``",
+        which the policy handles without looking at the origin at all.
+        """
+        if origin in self.exact:
+            return True
+        if not self._needs_parse or len(origin) > MAX_ORIGIN_LENGTH:
+            return False
+        parsed = SERIALIZED_ORIGIN.fullmatch(origin)
+        if parsed is None:
+            return False
+        if self.patterns and self._matches_wildcard(*parsed.groups()):
+            return True
+        for regex in self.regexes:
+            if regex.fullmatch(origin) is not None:
+                return True
+        for predicate in self.predicates:
+            try:
+                if predicate(origin):
+                    return True
+            except Exception:
+                logger.exception(
+                    "origins predicate %r raised for origin %r; treating it as not allowed",
+                    predicate,
+                    origin,
+                )
+        return False
+
+    def _matches_wildcard(self, scheme: str, host: str, port: Optional[str]) -> bool:
+        """Look the host up once per label boundary against the canonical wildcard keys."""
+        patterns = self.patterns
+        port_part = f":{port}" if port else ""
+        base = scheme + "://"
+        if base + host + ":*" in patterns:
+            return True
+        if host.startswith("["):
+            return False
+        dot = host.find(".")
+        while dot > 0:
+            suffix = host[dot:]
+            stem = base + "*" + suffix
+            if stem + port_part in patterns or stem + ":*" in patterns:
+                return True
+            dot = host.find(".", dot + 1)
+        return False
+
+
+def build_origin_matcher(
+    value: object, problems: Problems, option: str = "origins"
+) -> OriginMatcher:
+    """Validate the ``origins`` option and build its matcher, recording every problem."""
+    entries: List[object]
+    if isinstance(value, (str, re.Pattern)) or callable(value):
+        entries = [value]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        entries = list(value)
+    else:
+        problems.add(
+            option,
+            f"expected '*', an origin string, a compiled re.Pattern, a callable, or a list of "
+            f"those; got {type(value).__name__}",
+        )
+        entries = []
+        return OriginMatcher(
+            any_origin=False, exact=frozenset(), patterns=frozenset(), regexes=(), predicates=()
+        )
+
+    if not entries:
+        problems.add(option, "is empty, so no origin would be allowed; list at least one origin")
+    any_origin = False
+    exact: set[str] = set()
+    patterns: set[str] = set()
+    regexes: List[Pattern[str]] = []
+    predicates: List[OriginPredicate] = []
+    for entry in entries:
+        if isinstance(entry, re.Pattern):
+            if not isinstance(entry.pattern, str):
+                problems.add(option, f"pattern {entry!r} is a bytes pattern; compile a str pattern")
+            else:
+                regexes.append(entry)
+        elif isinstance(entry, str):
+            if entry == "*":
+                any_origin = True
+                continue
+            canonical, is_pattern, message = canonicalize_origin(entry)
+            if message is not None:
+                problems.add(option, message)
+            elif is_pattern:
+                patterns.add(canonical)
+            else:
+                exact.add(canonical)
+        elif callable(entry):
+            predicates.append(entry)
+        else:
+            problems.add(
+                option,
+                f"entry {entry!r} is a {type(entry).__name__}; use an origin string, "
+                "a compiled re.Pattern or a callable",
+            )
+    if any_origin and len(entries) > 1:
+        problems.add(
+            option,
+            "'*' allows every origin, so the other entries mean nothing; pass either '*' alone "
+            "or only the origins you trust",
+        )
+    return OriginMatcher(
+        any_origin=any_origin,
+        exact=frozenset(exact),
+        patterns=frozenset(patterns),
+        regexes=tuple(regexes),
+        predicates=tuple(predicates),
+    )
+
+
+def canonicalize_origin(entry: str) -> Tuple[str, bool, Optional[str]]:
+    """Parse one configured origin string.
+
+    Returns ``(canonical, is_wildcard_pattern, problem)``: the canonical form
+    (scheme and host in lower case, default port dropped), whether it holds a
+    wildcard, and a message saying how to fix it if it is invalid.
+    """
+    shown = repr(entry)
+    if entry == "null":
+        return "null", False, None
+    if entry.lower() == "null":
+        return "", False, f"{shown} must be written 'null' in lower case, as browsers send it"
+    if not entry:
+        return "", False, "an empty string is not an origin; remove it"
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in entry):
+        return (
+            "",
+            False,
+            (
+                f"{shown} contains white space or a control character; an origin is one "
+                "'scheme://host[:port]' string, and several origins go in a list"
+            ),
+        )
+    if _REGEX_HINTS.intersection(entry) or ".*" in entry:
+        return (
+            "",
+            False,
+            (
+                f"{shown} looks like a regular expression, but strings are matched literally; "
+                f"use re.compile(r{_quoted(entry)}) to match it as a pattern (it will be full-matched)"
+            ),
+        )
+    scheme, sep, rest = entry.partition("://")
+    if not sep:
+        return (
+            "",
+            False,
+            (f"{shown} has no scheme; browsers send the scheme, so write 'https://{entry}'"),
+        )
+    scheme = scheme.lower()
+    if re.fullmatch(_SCHEME, scheme) is None:
+        return "", False, f"{shown} has an invalid scheme {scheme!r}"
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        authority, tail = rest[:cut], rest[cut:]
+        fixed = f"{scheme}://{authority}"
+        if tail == "/":
+            return "", False, f"{shown} ends with a slash; browsers never send one, write {fixed!r}"
+        return (
+            "",
+            False,
+            (
+                f"{shown} has a path, query or fragment ({tail!r}); an origin is only "
+                f"scheme://host[:port], write {fixed!r}"
+            ),
+        )
+    if "@" in rest:
+        return (
+            "",
+            False,
+            f"{shown} contains user information ('@'); write only scheme://host[:port]",
+        )
+    host, port = _split_host_port(rest)
+    problem = _check_port(shown, scheme, port)
+    if problem:
+        return "", False, problem
+    if port is not None and _DEFAULT_PORTS.get(scheme) == port:
+        port = None
+    if not host.isascii():
+        try:
+            suggestion = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            suggestion = "its punycode (xn--) form"
+        return (
+            "",
+            False,
+            (
+                f"{shown} has a non-ASCII host; browsers send the punycode form, write "
+                f"{scheme + '://' + suggestion!r} instead"
+            ),
+        )
+    host = host.lower()
+    is_pattern = port == "*"
+    if host.startswith("*."):
+        is_pattern = True
+        suffix = host[2:]
+        if "*" in suffix or re.fullmatch(_DOMAIN, suffix) is None:
+            return "", False, f"{shown} is not a valid wildcard origin; {_WILDCARD_FORMS}"
+        if suffix.count(".") < 1 or suffix.rsplit(".", 1)[1].isdigit():
+            return (
+                "",
+                False,
+                (
+                    f"{shown} would cover a whole top-level domain or an IP range; "
+                    "put the wildcard below a registered domain, as in 'https://*.example.com'"
+                ),
+            )
+    elif "*" in host:
+        return "", False, f"{shown} has a wildcard in an unsupported place; {_WILDCARD_FORMS}"
+    elif re.fullmatch(_DOMAIN, host) is None and re.fullmatch(_IPV6, host) is None:
+        return "", False, f"{shown} does not have a valid host name"
+    canonical = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    return canonical, is_pattern, None
+
+
+def _quoted(text: str) -> str:
+    """Quote ``text`` for a raw-string suggestion, without doubling its backslashes."""
+    quote = "'" if "'" not in text else '"'
+    return quote + text + quote
+
+
+def _split_host_port(authority: str) -> Tuple[str, Optional[str]]:
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end >= 0 and authority[end + 1 : end + 2] == ":":
+            return authority[: end + 1], authority[end + 2 :]
+        return authority, None
+    host, sep, port = authority.rpartition(":")
+    if not sep:
+        return authority, None
+    return host, port
+
+
+def _check_port(shown: str, scheme: str, port: Optional[str]) -> Optional[str]:
+    if port is None or port == "*":
+        return None
+    if not port.isdigit() or not port.isascii() or not 0 < int(port) <= 65535:
+        return f"{shown} has an invalid port {port!r}; use a number from 1 to 65535 or '*'"
+    if port != str(int(port)):
+        return f"{shown} has a port with leading zeros; write it as {str(int(port))!r}"
+    return None

@@ -1,0 +1,262 @@
+"""The immutable, precomputed CORS policy of one resource, and its decisions.
+
+:func:`build_policy` validates options once; a :class:`Policy` then answers
+per request with tuples of ``(name, value)`` headers that were rendered at
+construction, adding only the request's own (validated) origin or header names.
+The middleware, the Flask adapter and the CLI all ask the same two questions:
+:meth:`Policy.actual_headers` and :meth:`Policy.preflight`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping, NamedTuple, Optional, Tuple
+
+from .errors import Problems
+from .options import (
+    BOOLEAN_OPTIONS,
+    check_bool,
+    check_header_names,
+    check_max_age,
+    check_methods,
+    check_preflight_status,
+)
+from .origins import OriginMatcher, build_origin_matcher
+from .tokens import (
+    MAX_WILDCARD_REQUEST_HEADERS_LENGTH,
+    is_token,
+    parse_request_headers,
+    request_headers_length_limit,
+)
+
+logger = logging.getLogger("wsgi_cors")
+
+Header = Tuple[str, str]
+Headers = Tuple[Header, ...]
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACEH = "Access-Control-Expose-Headers"
+ACMA = "Access-Control-Max-Age"
+ACAPN = "Access-Control-Allow-Private-Network"
+
+#: ``Vary`` of every preflight answer: it depends on all three request headers.
+PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+
+
+#: Body of a refused preflight: fixed, so it never echoes request data.
+REFUSED_PREFLIGHT_BODY = b"CORS preflight refused\n"
+
+
+class PreflightAnswer(NamedTuple):
+    """What to answer a preflight: ``allowed`` with its headers, or the reason it is refused."""
+
+    allowed: bool
+    headers: Headers
+    reason: str
+
+
+class Policy:
+    """The CORS policy of one resource, with every constant header precomputed."""
+
+    __slots__ = (
+        "_acah",
+        "_acam",
+        "_actual_tail",
+        "_preflight_tail",
+        "_wildcard_actual",
+        "actual_vary",
+        "allow_private_network",
+        "allowed_header_names",
+        "any_header",
+        "any_method",
+        "automatic_options",
+        "header_patterns",
+        "intercept_exceptions",
+        "matcher",
+        "methods",
+        "preflight_response_tail",
+        "preflight_status",
+        "preflight_vary",
+        "reflect_headers",
+        "refused_preflight_headers",
+        "request_headers_limit",
+        "supports_credentials",
+        "vary_origin",
+        "wildcard_origin",
+    )
+
+    def __init__(self, options: Mapping[str, Any], problems: Problems, where: str = "") -> None:
+        def label(option: str) -> str:
+            return where + option
+
+        flags = {name: check_bool(options[name], label(name), problems) for name in BOOLEAN_OPTIONS}
+        credentials = flags["supports_credentials"]
+        self.supports_credentials = credentials
+        self.automatic_options = flags["automatic_options"]
+        self.intercept_exceptions = flags["intercept_exceptions"]
+        self.allow_private_network = flags["allow_private_network"]
+
+        self.matcher: OriginMatcher = build_origin_matcher(
+            options["origins"], problems, label("origins")
+        )
+        if self.matcher.any_origin and credentials:
+            problems.add(
+                label("origins"),
+                "'*' cannot be combined with supports_credentials=True: browsers reject "
+                "'Access-Control-Allow-Origin: *' with credentials, and reflecting every origin "
+                "would let any site act as the user. List the trusted origins "
+                "(origins=['https://app.example.com']), or pass a predicate "
+                "(origins=lambda origin: ...) if you really mean to decide for any origin",
+            )
+        #: ``ACAO: *`` for every request, whatever its Origin (no credentials).
+        self.wildcard_origin = self.matcher.any_origin and flags["send_wildcard"]
+        self.vary_origin = flags["vary_header"] and not self.wildcard_origin
+        #: Token to merge into ``Vary`` on non-preflight responses, if any.
+        self.actual_vary: Optional[str] = "Origin" if self.vary_origin else None
+        #: Tokens to merge into ``Vary`` on preflight answers, if any.
+        self.preflight_vary: Optional[str] = PREFLIGHT_VARY if flags["vary_header"] else None
+
+        any_method, methods = check_methods(options["methods"], label("methods"), problems)
+        self.any_method = any_method
+        self.methods = frozenset(methods)
+        if any_method:
+            self._acam: Optional[Header] = None if credentials else (ACAM, "*")
+        else:
+            self._acam = (ACAM, ", ".join(methods))
+
+        header_wildcard, header_names, header_patterns = check_header_names(
+            options["allow_headers"], label("allow_headers"), problems, allow_patterns=True
+        )
+        self.any_header = header_wildcard
+        self.allowed_header_names = frozenset(name.lower() for name in header_names)
+        self.header_patterns = header_patterns
+        self.reflect_headers = header_wildcard or bool(header_patterns)
+        self.request_headers_limit = (
+            MAX_WILDCARD_REQUEST_HEADERS_LENGTH
+            if self.reflect_headers
+            else request_headers_length_limit(header_names)
+        )
+        self._acah: Optional[Header] = (
+            (ACAH, ", ".join(header_names)) if header_names and not self.reflect_headers else None
+        )
+
+        expose_wildcard, expose_names, _ = check_header_names(
+            options["expose_headers"], label("expose_headers"), problems, allow_patterns=False
+        )
+        if expose_wildcard and credentials:
+            problems.add(
+                label("expose_headers"),
+                "'*' exposes nothing on credentialed requests (browsers read it as a header "
+                "named '*'); list the response headers to expose",
+            )
+        expose: Optional[Header] = None
+        if expose_wildcard:
+            expose = (ACEH, "*")
+        elif expose_names:
+            expose = (ACEH, ", ".join(expose_names))
+
+        max_age = check_max_age(options["max_age"], problems)
+        self.preflight_status = check_preflight_status(options["preflight_status"], problems)
+        vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if self.preflight_vary else ()
+        #: Appended to an allowed preflight answered by the middleware.
+        self.preflight_response_tail: Headers = vary_header + (
+            () if self.preflight_status.startswith("204") else (("Content-Length", "0"),)
+        )
+        #: The whole header list of a refused preflight: no CORS headers at all.
+        self.refused_preflight_headers: Headers = (
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(REFUSED_PREFLIGHT_BODY))),
+            *vary_header,
+        )
+
+        credentials_header: Headers = ((ACAC, "true"),) if credentials else ()
+        self._actual_tail: Headers = credentials_header + ((expose,) if expose else ())
+        self._wildcard_actual: Headers = ((ACAO, "*"), *self._actual_tail)
+        self._preflight_tail: Headers = credentials_header + (
+            ((ACMA, max_age),) if max_age is not None else ()
+        )
+
+    def actual_headers(self, origin: Optional[str]) -> Headers:
+        """The CORS headers for a non-preflight response to a request with this ``Origin``.
+
+        ``Vary`` is not included: whether to add ``Origin`` to it is
+        :attr:`vary_origin`, the same for every request of this resource.
+        """
+        if self.wildcard_origin:
+            return self._wildcard_actual
+        if origin is None:
+            return ()
+        if self.matcher.allows(origin):
+            return ((ACAO, origin), *self._actual_tail)
+        logger.debug("CORS request refused: origin %r is not allowed", origin)
+        return ()
+
+    def preflight(
+        self,
+        origin: str,
+        request_method: str,
+        request_headers: Optional[str],
+        request_private_network: Optional[str],
+    ) -> PreflightAnswer:
+        """Decide a preflight from its ``Origin`` and ``Access-Control-Request-*`` headers."""
+        if self.wildcard_origin:
+            acao: Header = (ACAO, "*")
+        elif self.matcher.allows(origin):
+            acao = (ACAO, origin)
+        else:
+            return _refuse(f"origin {origin!r} is not allowed")
+
+        if self.any_method:
+            if not is_token(request_method):
+                return _refuse(f"requested method {request_method!r} is not a method name")
+            acam: Header = self._acam or (ACAM, request_method)
+        elif request_method in self.methods:
+            acam = self._acam  # type: ignore[assignment]
+        else:
+            return _refuse(
+                f"method {request_method!r} is not allowed (methods are compared case-sensitively)"
+            )
+
+        acah = self._acah
+        if request_headers is not None and request_headers.strip(" \t,"):
+            names = parse_request_headers(request_headers, self.request_headers_limit)
+            if names is None:
+                return _refuse(
+                    f"Access-Control-Request-Headers {request_headers[:200]!r} is malformed or "
+                    "too long"
+                )
+            if self.reflect_headers:
+                for name in names:
+                    if not self._header_allowed(name):
+                        return _refuse(f"request header {name!r} is not allowed")
+                acah = (ACAH, ", ".join(names))
+            else:
+                for name in names:
+                    if name not in self.allowed_header_names:
+                        return _refuse(f"request header {name!r} is not allowed")
+
+        headers: Headers = (acao, acam)
+        if acah is not None:
+            headers += (acah,)
+        if request_private_network is not None and request_private_network.lower() == "true":
+            if not self.allow_private_network:
+                return _refuse(
+                    "private network access was requested but allow_private_network is False"
+                )
+            headers += ((ACAPN, "true"),)
+        return PreflightAnswer(True, headers + self._preflight_tail, "")
+
+    def _header_allowed(self, name: str) -> bool:
+        if self.any_header:
+            return True
+        if name in self.allowed_header_names:
+            return True
+        return any(pattern.fullmatch(name) for pattern in self.header_patterns)
+
+
+def _refuse(reason: str) -> PreflightAnswer:
+    logger.debug("CORS preflight refused: %s", reason)
+    return PreflightAnswer(False, (), reason)
