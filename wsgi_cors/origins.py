@@ -68,13 +68,13 @@ class OriginMatcher:
         self.patterns = patterns
         self.regexes = regexes
         self.predicates = predicates
-        self._needs_parse = bool(patterns or regexes or predicates)
+        self._needs_parse = bool(any_origin or patterns or regexes or predicates)
 
     def allows(self, origin: str) -> bool:
         """Tell whether ``origin`` (the raw request header value) is allowed.
 
-        ``any_origin`` is not consulted here: it means "answer with ``*``",
-        which the policy handles without looking at the origin at all.
+        With ``any_origin`` every origin that parses as a serialised origin is
+        allowed (``null`` is not one). A policy that sends ``*`` never asks.
         """
         if origin in self.exact:
             return True
@@ -83,6 +83,8 @@ class OriginMatcher:
         parsed = SERIALIZED_ORIGIN.fullmatch(origin)
         if parsed is None:
             return False
+        if self.any_origin:
+            return True
         if self.patterns and self._matches_wildcard(*parsed.groups()):
             return True
         for regex in self.regexes:
@@ -215,7 +217,8 @@ def canonicalize_origin(entry: str) -> Tuple[str, bool, Optional[str]]:
             False,
             (
                 f"{shown} looks like a regular expression, but strings are matched literally; "
-                f"use re.compile(r{_quoted(entry)}) to match it as a pattern (it will be full-matched)"
+                f"use re.compile(r{_quoted(entry)}) to match it as a pattern "
+                "(it will be full-matched)"
             ),
         )
     scheme, sep, rest = entry.partition("://")

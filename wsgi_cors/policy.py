@@ -163,7 +163,9 @@ class Policy:
         vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if self.preflight_vary else ()
         #: Appended to an allowed preflight answered by the middleware.
         self.preflight_response_tail: Headers = vary_header + (
-            () if self.preflight_status.startswith("204") else (("Content-Length", "0"),)
+            ()
+            if self.preflight_status.startswith("204")
+            else (("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0"))
         )
         #: The whole header list of a refused preflight: no CORS headers at all.
         self.refused_preflight_headers: Headers = (
@@ -221,7 +223,7 @@ class Policy:
             )
 
         acah = self._acah
-        if request_headers is not None and request_headers.strip(" \t,"):
+        if request_headers:
             names = parse_request_headers(request_headers, self.request_headers_limit)
             if names is None:
                 return _refuse(
@@ -232,7 +234,8 @@ class Policy:
                 for name in names:
                     if not self._header_allowed(name):
                         return _refuse(f"request header {name!r} is not allowed")
-                acah = (ACAH, ", ".join(names))
+                if names:
+                    acah = (ACAH, ", ".join(names))
             else:
                 for name in names:
                     if name not in self.allowed_header_names:
