@@ -575,3 +575,32 @@ def test_every_rejection_is_logged_at_debug_with_repr(caplog: pytest.LogCaptureF
     assert any("'https://evil.test\\r\\nX-Injected: 1'" in m for m in messages)
     assert any("'PATCH'" in m and "not allowed" in m for m in messages)
     assert all("\n" not in m for m in messages)
+
+
+# --- always_send and the handled marker --------------------------------------------------------
+
+
+def test_always_send_star_without_origin_when_reflecting_star() -> None:
+    reflecting = client(send_wildcard=False)
+    assert reflecting.get("/").headers["Access-Control-Allow-Origin"] == "*"
+    quiet = client(send_wildcard=False, always_send=False)
+    assert "Access-Control-Allow-Origin" not in quiet.get("/").headers
+    assert header_values(quiet.get("/"), "Vary") == ["Origin"]
+
+
+def test_always_send_never_sends_an_allow_list_entry() -> None:
+    response = client(origins=[ALLOWED, "https://b.example"], always_send=True).get("/")
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_inner_layer_marked_handled_is_passed_through_untouched() -> None:
+    from wsgi_cors.middleware import HANDLED_ENVIRON_KEY
+
+    def deciding_app(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
+        environ[HANDLED_ENVIRON_KEY] = True
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    response = client(deciding_app, **STRICT).get("/", headers={"Origin": ALLOWED})
+    assert cors_headers_of(response) == {}
+    assert header_values(response, "Vary") == []

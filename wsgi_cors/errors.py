@@ -33,6 +33,15 @@ class Problems:
         """Record that ``option`` is wrong, with a message that says how to fix it."""
         self._messages.append(f"{option}: {message}")
 
+    def add_recorded(self, message: str) -> None:
+        """Record a message another collector already formatted as ``"option: message"``."""
+        self._messages.append(message)
+
+    @property
+    def messages(self) -> List[str]:
+        """The problems recorded so far, each as ``"option: message"``."""
+        return list(self._messages)
+
     def __bool__(self) -> bool:
         return bool(self._messages)
 

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("wsgi_cors")
 
+#: An inner layer that already decided CORS for a request (the Flask
+#: ``cross_origin`` decorator) sets this environ key to a true value; the
+#: middleware then passes that response through untouched.
+HANDLED_ENVIRON_KEY = "wsgi_cors.handled"
+
 _ERROR_BODY = b"Internal Server Error\n"
 _ERROR_HEADERS = (
     ("Content-Type", "text/plain; charset=utf-8"),
@@ -53,6 +58,7 @@ class CORSMiddleware:
         supports_credentials: bool = False,
         max_age: Union[int, timedelta, None] = None,
         send_wildcard: bool = True,
+        always_send: bool = True,
         vary_header: bool = True,
         allow_private_network: bool = False,
         resources: Optional[Any] = None,
@@ -70,6 +76,7 @@ class CORSMiddleware:
             "supports_credentials": supports_credentials,
             "max_age": max_age,
             "send_wildcard": send_wildcard,
+            "always_send": always_send,
             "vary_header": vary_header,
             "allow_private_network": allow_private_network,
             "resources": resources,
@@ -112,7 +119,7 @@ class CORSMiddleware:
             environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
             environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
         )
-        if not policy.automatic_options:
+        if not self._answers_preflight(policy, environ, request_method):
             return self._call_app(
                 policy, environ, start_response, answer.headers, policy.preflight_vary
             )
@@ -123,6 +130,12 @@ class CORSMiddleware:
             return []
         start_response("403 Forbidden", list(policy.refused_preflight_headers))
         return [REFUSED_PREFLIGHT_BODY]
+
+    def _answers_preflight(
+        self, policy: Policy, environ: WSGIEnvironment, request_method: str
+    ) -> bool:
+        """Whether the middleware answers this preflight itself (else the app does)."""
+        return policy.automatic_options
 
     def _call_app(
         self,
@@ -139,6 +152,8 @@ class CORSMiddleware:
         ) -> Callable[[bytes], object]:
             nonlocal started
             started = True
+            if environ.get(HANDLED_ENVIRON_KEY):
+                return start_response(status, headers, exc_info)
             return start_response(status, add_cors_headers(headers, cors, vary), exc_info)
 
         if not policy.intercept_exceptions:

@@ -28,6 +28,7 @@ DEFAULTS: Mapping[str, Any] = {
     "supports_credentials": False,
     "max_age": None,
     "send_wildcard": True,
+    "always_send": True,
     "vary_header": True,
     "allow_private_network": False,
     "resources": None,
@@ -39,6 +40,7 @@ DEFAULTS: Mapping[str, Any] = {
 BOOLEAN_OPTIONS = (
     "supports_credentials",
     "send_wildcard",
+    "always_send",
     "vary_header",
     "allow_private_network",
     "automatic_options",
@@ -148,29 +150,29 @@ def check_header_names(
     return False, tuple(unique.values()), tuple(patterns)
 
 
-def check_max_age(value: Any, problems: Problems) -> Optional[str]:
+def check_max_age(value: Any, option: str, problems: Problems) -> Optional[str]:
     """Validate ``max_age`` (seconds as an int, or a ``timedelta``) and render it."""
     if value is None:
         return None
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
         if seconds != int(seconds):
-            problems.add("max_age", f"{value!r} is not a whole number of seconds")
+            problems.add(option, f"{value!r} is not a whole number of seconds")
             return None
         value = int(seconds)
     if isinstance(value, bool) or not isinstance(value, int):
         problems.add(
-            "max_age",
+            option,
             f"expected whole seconds as an int or a datetime.timedelta, got {value!r}",
         )
         return None
     if value < 0:
-        problems.add("max_age", f"{value} is negative; use 0 to disable preflight caching")
+        problems.add(option, f"{value} is negative; use 0 to disable preflight caching")
         return None
     return str(value)
 
 
-def check_preflight_status(value: Any, problems: Problems) -> str:
+def check_preflight_status(value: Any, option: str, problems: Problems) -> str:
     """Validate ``preflight_status`` (a 2xx code) and render its status line."""
     if isinstance(value, int) and not isinstance(value, bool) and 200 <= value <= 299:
         try:
@@ -178,7 +180,7 @@ def check_preflight_status(value: Any, problems: Problems) -> str:
         except ValueError:
             pass
     problems.add(
-        "preflight_status",
+        option,
         f"{value!r} is not a 2xx status; browsers fail any other preflight status, use 204 or 200",
     )
     return "204 No Content"

@@ -43,6 +43,7 @@ SERIALIZED_ORIGIN = re.compile(rf"({_SCHEME})://({_DOMAIN}|{_IPV6})(?::({_PORT})
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 _REGEX_HINTS = frozenset("\\^$()[]?+|{}")
+_IPV6_AUTHORITY = re.compile(r"(?<=://)\[[0-9A-Fa-f:.]+\](?=(?::[0-9*]+)?$)")
 _WILDCARD_FORMS = (
     "the only wildcards are a leading '*.' label ('https://*.example.com') and "
     "a ':*' port ('http://localhost:*')"
@@ -211,7 +212,16 @@ def canonicalize_origin(entry: str) -> Tuple[str, bool, Optional[str]]:
                 "'scheme://host[:port]' string, and several origins go in a list"
             ),
         )
-    if _REGEX_HINTS.intersection(entry) or ".*" in entry:
+    if "," in entry:
+        return (
+            "",
+            False,
+            (
+                f"{shown} contains a comma; each origin is one 'scheme://host[:port]' string, "
+                "and several origins go in a list"
+            ),
+        )
+    if _REGEX_HINTS.intersection(_IPV6_AUTHORITY.sub("", entry)):
         return (
             "",
             False,

@@ -83,6 +83,7 @@ class Policy:
         "reflect_headers",
         "refused_preflight_headers",
         "request_headers_limit",
+        "star_without_origin",
         "supports_credentials",
         "vary_origin",
         "wildcard_origin",
@@ -114,6 +115,10 @@ class Policy:
         #: ``ACAO: *`` for every request, whatever its Origin (no credentials).
         self.wildcard_origin = self.matcher.any_origin and flags["send_wildcard"]
         self.vary_origin = flags["vary_header"] and not self.wildcard_origin
+        #: ``origins="*"`` reflecting: a request without Origin still gets ``*``.
+        self.star_without_origin = (
+            self.matcher.any_origin and not self.wildcard_origin and flags["always_send"]
+        )
         #: Token to merge into ``Vary`` on non-preflight responses, if any.
         self.actual_vary: Optional[str] = "Origin" if self.vary_origin else None
         #: Tokens to merge into ``Vary`` on preflight answers, if any.
@@ -158,8 +163,10 @@ class Policy:
         elif expose_names:
             expose = (ACEH, ", ".join(expose_names))
 
-        max_age = check_max_age(options["max_age"], problems)
-        self.preflight_status = check_preflight_status(options["preflight_status"], problems)
+        max_age = check_max_age(options["max_age"], label("max_age"), problems)
+        self.preflight_status = check_preflight_status(
+            options["preflight_status"], label("preflight_status"), problems
+        )
         vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if self.preflight_vary else ()
         #: Appended to an allowed preflight answered by the middleware.
         self.preflight_response_tail: Headers = vary_header + (
@@ -190,7 +197,7 @@ class Policy:
         if self.wildcard_origin:
             return self._wildcard_actual
         if origin is None:
-            return ()
+            return self._wildcard_actual if self.star_without_origin else ()
         if self.matcher.allows(origin):
             return ((ACAO, origin), *self._actual_tail)
         logger.debug("CORS request refused: origin %r is not allowed", origin)

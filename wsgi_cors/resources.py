@@ -74,9 +74,9 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
     check_option_names(options, problems)
     merged = {**DEFAULTS, **options}
     base = Policy(merged, problems)
-    problems.raise_if_any()
     resources = merged["resources"]
     if resources is None:
+        problems.raise_if_any()
         return base, ResourceTable(exact={}, regexes=(), prefixes={}, catch_all=base)
     if not isinstance(resources, Mapping):
         problems.add(
@@ -87,6 +87,7 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
         )
         problems.raise_if_any()
 
+    base_messages = set(problems.messages)
     exact: Dict[str, Policy] = {}
     regexes: List[Tuple[Pattern[str], Policy]] = []
     prefixes: Dict[str, Policy] = {}
@@ -99,7 +100,12 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
             problems.add(where[:-1], f"expected a mapping of option overrides, got {overrides!r}")
             continue
         check_option_names(overrides, problems, where)
-        policy = Policy({**merged, **overrides}, problems, where)
+        resource_problems = Problems()
+        policy = Policy({**merged, **overrides}, resource_problems, where)
+        for message in resource_problems.messages:
+            # A problem inherited from the top-level options is reported once, there.
+            if message[len(where) :] not in base_messages:
+                problems.add_recorded(message)
         if isinstance(pattern, re.Pattern):
             if isinstance(pattern.pattern, str):
                 regexes.append((pattern, policy))
