@@ -598,3 +598,16 @@ def test_difference_expose_headers_not_on_preflights() -> None:
 def test_difference_invalid_origin_string_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="ends with a slash"):
         cors_app(origins=["https://app.example.com/"])
+
+
+def test_exception_propagated_by_flask_still_propagates() -> None:
+    app = make_app()
+    app.testing = True
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    CORS(app, intercept_exceptions=True)
+    with pytest.raises(RuntimeError, match="boom"):
+        app.test_client().get("/boom", headers={"Origin": ORIGIN})

@@ -73,11 +73,17 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
     problems = Problems()
     check_option_names(options, problems)
     merged = {**DEFAULTS, **options}
-    base = Policy(merged, problems)
     resources = merged["resources"]
     if resources is None:
+        base = Policy(merged, problems)
         problems.raise_if_any()
         return base, ResourceTable(exact={}, regexes=(), prefixes={}, catch_all=base)
+    # With resources, the top-level options are only the defaults of each resource:
+    # a problem in them counts (once, under its own name) if some resource keeps it.
+    base_problems = Problems()
+    base = Policy(merged, base_problems)
+    base_messages = set(base_problems.messages)
+    inherited: Dict[str, None] = {}
     if not isinstance(resources, Mapping):
         problems.add(
             "resources",
@@ -87,40 +93,42 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
         )
         problems.raise_if_any()
 
-    base_messages = set(problems.messages)
     exact: Dict[str, Policy] = {}
     regexes: List[Tuple[Pattern[str], Policy]] = []
     prefixes: Dict[str, Policy] = {}
     catch_all: Optional[Policy] = None
+    found = Problems()
     for pattern, overrides in resources.items():
         where = f"resources[{pattern!r}]."
         if overrides is None:
             overrides = {}
         if not isinstance(overrides, Mapping):
-            problems.add(where[:-1], f"expected a mapping of option overrides, got {overrides!r}")
+            found.add(where[:-1], f"expected a mapping of option overrides, got {overrides!r}")
             continue
-        check_option_names(overrides, problems, where)
+        check_option_names(overrides, found, where)
         resource_problems = Problems()
         policy = Policy({**merged, **overrides}, resource_problems, where)
         for message in resource_problems.messages:
-            # A problem inherited from the top-level options is reported once, there.
-            if message[len(where) :] not in base_messages:
-                problems.add_recorded(message)
+            unprefixed = message[len(where) :]
+            if unprefixed in base_messages:
+                inherited[unprefixed] = None
+            else:
+                found.add_recorded(message)
         if isinstance(pattern, re.Pattern):
             if isinstance(pattern.pattern, str):
                 regexes.append((pattern, policy))
             else:
-                problems.add(where[:-1], "is a bytes pattern; compile a str pattern")
+                found.add(where[:-1], "is a bytes pattern; compile a str pattern")
             continue
         if not isinstance(pattern, str):
-            problems.add(where[:-1], "a path pattern must be a string or a compiled re.Pattern")
+            found.add(where[:-1], "a path pattern must be a string or a compiled re.Pattern")
             continue
         kind, key, message = classify_path_pattern(pattern)
         if message:
-            problems.add(where[:-1], message)
+            found.add(where[:-1], message)
         elif kind == "catch_all":
             if catch_all is not None:
-                problems.add(where[:-1], "'*' and '/*' both cover every path; keep one")
+                found.add(where[:-1], "'*' and '/*' both cover every path; keep one")
             catch_all = policy
         elif kind == "prefix":
             prefixes[key] = policy
@@ -128,6 +136,9 @@ def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTa
             exact[key] = policy
     if not resources:
         problems.add("resources", "is empty, so no path would get CORS headers; use None for all")
+        inherited = dict.fromkeys(base_messages)
+    for message in [*inherited, *found.messages]:
+        problems.add_recorded(message)
     problems.raise_if_any()
     return base, ResourceTable(
         exact=exact, regexes=tuple(regexes), prefixes=prefixes, catch_all=catch_all
