@@ -65,6 +65,7 @@ class Policy:
         "_acah",
         "_acam",
         "_actual_tail",
+        "_any_method_acam",
         "_preflight_tail",
         "_wildcard_actual",
         "actual_vary",
@@ -127,10 +128,10 @@ class Policy:
         any_method, methods = check_methods(options["methods"], label("methods"), problems)
         self.any_method = any_method
         self.methods = frozenset(methods)
-        if any_method:
-            self._acam: Optional[Header] = None if credentials else (ACAM, "*")
-        else:
-            self._acam = (ACAM, ", ".join(methods))
+        #: ``Access-Control-Allow-Methods`` listing the configured methods.
+        self._acam: Header = (ACAM, ", ".join(methods))
+        #: With ``methods="*"``: the constant ``*`` answer, or None to reflect (credentials).
+        self._any_method_acam: Optional[Header] = None if credentials else (ACAM, "*")
 
         header_wildcard, header_names, header_patterns = check_header_names(
             options["allow_headers"], label("allow_headers"), problems, allow_patterns=True
@@ -221,9 +222,9 @@ class Policy:
         if self.any_method:
             if not is_token(request_method):
                 return _refuse(f"requested method {request_method!r} is not a method name")
-            acam: Header = self._acam or (ACAM, request_method)
+            acam = self._any_method_acam or (ACAM, request_method)
         elif request_method in self.methods:
-            acam = self._acam  # type: ignore[assignment]
+            acam = self._acam
         else:
             return _refuse(
                 f"method {request_method!r} is not allowed (methods are compared case-sensitively)"

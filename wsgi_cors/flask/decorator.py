@@ -11,7 +11,7 @@ from flask import Flask, current_app, make_response, request
 
 from ..policy import Policy
 from ..resources import build_resource_table
-from .extension import DECORATED_ATTRIBUTE, resolve_for_decorator
+from .extension import mark_decorated, resolve_for_decorator
 from .responses import apply_policy
 
 logger = logging.getLogger("wsgi_cors.flask")
@@ -61,7 +61,7 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
             apply_policy(policy_for(app), response)
             return response
 
-        setattr(wrapped, DECORATED_ATTRIBUTE, True)
+        mark_decorated(wrapped)
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 #: Set on a view function by ``cross_origin``: its own options decide CORS.
 DECORATED_ATTRIBUTE = "_wsgi_cors_decorated"
 
+_decorated_views = 0
+
+
+def mark_decorated(view: object) -> None:
+    """Mark ``view`` as deciding CORS itself (``cross_origin``)."""
+    global _decorated_views
+    setattr(view, DECORATED_ATTRIBUTE, True)
+    _decorated_views += 1
+
 
 def core_options(options: Dict[str, Any]) -> Dict[str, Any]:
     """Translate resolved Flask-CORS options (with ``resources``) into core options.
@@ -48,10 +57,7 @@ class FlaskCORSMiddleware(CORSMiddleware):
     def _answers_preflight(
         self, policy: Policy, environ: WSGIEnvironment, request_method: str
     ) -> bool:
-        if not any(
-            getattr(view, DECORATED_ATTRIBUTE, False)
-            for view in self.flask_app.view_functions.values()
-        ):
+        if not _decorated_views:
             return policy.automatic_options
         try:
             endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match(
