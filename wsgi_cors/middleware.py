@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
 from .options import ALL_METHODS
-from .policy import REFUSED_PREFLIGHT_BODY, Header, Policy
+from .policy import REFUSED_PREFLIGHT_BODY, Header, Policy, PreflightAnswer
 from .resources import ResourceTable, build_resource_table
 from .response import add_cors_headers
 
@@ -33,6 +33,35 @@ _ERROR_HEADERS = (
     ("Content-Type", "text/plain; charset=utf-8"),
     ("Content-Length", str(len(_ERROR_BODY))),
 )
+
+
+def answer_preflight(
+    policy: Policy, environ: WSGIEnvironment, origin: str, request_method: str
+) -> PreflightAnswer:
+    """Ask ``policy`` about the preflight in ``environ``."""
+    return policy.preflight(
+        origin,
+        request_method,
+        environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+    )
+
+
+def cors_for_request(
+    policy: Policy, environ: WSGIEnvironment
+) -> Tuple[Tuple[Header, ...], Optional[str]]:
+    """The CORS headers and ``Vary`` tokens ``policy`` adds to the response to ``environ``.
+
+    For layers that decorate a response the app already made (the Flask
+    decorator and blueprints); the middleware itself answers preflights.
+    """
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
+        request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        if request_method is not None:
+            answer = answer_preflight(policy, environ, origin, request_method)
+            return answer.headers, policy.preflight_vary
+    return policy.actual_headers(origin), policy.actual_vary
 
 
 class CORSMiddleware:
@@ -113,12 +142,7 @@ class CORSMiddleware:
         origin: str,
         request_method: str,
     ) -> Iterable[bytes]:
-        answer = policy.preflight(
-            origin,
-            request_method,
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-        )
+        answer = answer_preflight(policy, environ, origin, request_method)
         if not self._answers_preflight(policy, environ, request_method):
             return self._call_app(
                 policy, environ, start_response, answer.headers, policy.preflight_vary

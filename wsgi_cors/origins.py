@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, FrozenSet, List, Optional, Pattern, Tuple, Union
+from typing import Callable, FrozenSet, List, Optional, Pattern, Tuple
 
 from .errors import Problems
 
 logger = logging.getLogger("wsgi_cors")
 
 OriginPredicate = Callable[[str], bool]
-OriginEntry = Union[str, "Pattern[str]", OriginPredicate]
 
 #: Longest request ``Origin`` that a wildcard, pattern or predicate is asked about.
 MAX_ORIGIN_LENGTH = 2048
@@ -137,7 +136,6 @@ def build_origin_matcher(
             f"expected '*', an origin string, a compiled re.Pattern, a callable, or a list of "
             f"those; got {type(value).__name__}",
         )
-        entries = []
         return OriginMatcher(
             any_origin=False, exact=frozenset(), patterns=frozenset(), regexes=(), predicates=()
         )

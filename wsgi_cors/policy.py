@@ -86,7 +86,6 @@ class Policy:
         "request_headers_limit",
         "star_without_origin",
         "supports_credentials",
-        "vary_origin",
         "wildcard_origin",
     )
 
@@ -115,13 +114,14 @@ class Policy:
             )
         #: ``ACAO: *`` for every request, whatever its Origin (no credentials).
         self.wildcard_origin = self.matcher.any_origin and flags["send_wildcard"]
-        self.vary_origin = flags["vary_header"] and not self.wildcard_origin
         #: ``origins="*"`` reflecting: a request without Origin still gets ``*``.
         self.star_without_origin = (
             self.matcher.any_origin and not self.wildcard_origin and flags["always_send"]
         )
         #: Token to merge into ``Vary`` on non-preflight responses, if any.
-        self.actual_vary: Optional[str] = "Origin" if self.vary_origin else None
+        self.actual_vary: Optional[str] = (
+            "Origin" if flags["vary_header"] and not self.wildcard_origin else None
+        )
         #: Tokens to merge into ``Vary`` on preflight answers, if any.
         self.preflight_vary: Optional[str] = PREFLIGHT_VARY if flags["vary_header"] else None
 
@@ -193,7 +193,7 @@ class Policy:
         """The CORS headers for a non-preflight response to a request with this ``Origin``.
 
         ``Vary`` is not included: whether to add ``Origin`` to it is
-        :attr:`vary_origin`, the same for every request of this resource.
+        :attr:`actual_vary`, the same for every request of this resource.
         """
         if self.wildcard_origin:
             return self._wildcard_actual

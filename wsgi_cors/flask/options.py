@@ -14,26 +14,17 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import Problems
-from ..options import ALL_METHODS
+from ..options import DEFAULTS
 from ..origins import canonicalize_origin
 
 logger = logging.getLogger("wsgi_cors.flask")
 
-#: Flask-CORS 6.x defaults, plus the core's ``preflight_status`` (200, like
-#: Flask's automatic ``OPTIONS`` response).
+#: Flask-CORS 6.x defaults: the core's, with Flask-CORS's own where they differ, and
+#: ``preflight_status`` 200, like Flask's automatic ``OPTIONS`` response.
 FLASK_DEFAULTS: Mapping[str, Any] = {
-    "origins": "*",
-    "methods": ALL_METHODS,
-    "allow_headers": "*",
-    "expose_headers": None,
-    "supports_credentials": False,
-    "max_age": None,
+    **DEFAULTS,
     "send_wildcard": False,
-    "vary_header": True,
-    "automatic_options": True,
     "intercept_exceptions": True,
-    "always_send": True,
-    "allow_private_network": False,
     "resources": r"/*",
     "preflight_status": 200,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 from werkzeug.datastructures import Headers
 
-from ..middleware import HANDLED_ENVIRON_KEY
+from ..middleware import HANDLED_ENVIRON_KEY, cors_for_request
 from ..policy import Policy
 from ..response import add_cors_headers
 
@@ -19,18 +19,7 @@ def apply_policy(policy: Policy, response: Response) -> None:
     :class:`~wsgi_cors.CORSMiddleware` adds nothing more.
     """
     environ = request.environ
-    origin = environ.get("HTTP_ORIGIN")
-    request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-    if request.method == "OPTIONS" and origin is not None and request_method is not None:
-        answer = policy.preflight(
-            origin,
-            request_method,
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-        )
-        cors, vary = answer.headers, policy.preflight_vary
-    else:
-        cors, vary = policy.actual_headers(origin), policy.actual_vary
+    cors, vary = cors_for_request(policy, environ)
     current = response.headers.to_wsgi_list()
     updated = add_cors_headers(current, cors, vary)
     if updated is not current:
