@@ -2,7 +2,7 @@
 
 Each subcommand is one ``_add_<name>`` function that adds its parser and sets
 ``handler``, a function from the parsed arguments to an exit status. A new
-subcommand (such as ``check``) is one more such function, registered in
+subcommand is one more such function, registered in
 :func:`build_parser`.
 """
 
@@ -29,6 +29,7 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", title="commands", required=True
     )
     _add_demo(subcommands)
+    _add_check(subcommands)
     return parser
 
 
@@ -85,3 +86,98 @@ def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run
 
     return run(api_port=args.api_port, page_port=args.page_port, out=sys.stdout, err=sys.stderr)
+
+
+def _add_check(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "check",
+        help="send a cross-origin request to URL as a browser would and explain the verdict",
+        description=(
+            "Act as a browser on a page of ORIGIN calling fetch(URL): send the preflight if the "
+            "request needs one, then the request, and check each response by the Fetch "
+            "standard. Prints ALLOWED or BLOCKED, each step with PASS or FAIL, the rule a "
+            "failure breaks and how to fix it, and warnings about risky policies. Works "
+            "against any server. Exit status: 0 allowed, 1 blocked, 2 usage or network error."
+        ),
+    )
+    parser.add_argument("url", metavar="URL", help="the http:// or https:// URL the page fetches")
+    parser.add_argument(
+        "--origin",
+        required=True,
+        help="the page's origin, such as https://app.example.com (or 'null')",
+    )
+    parser.add_argument("--method", default="GET", help="the request method (default: GET)")
+    parser.add_argument(
+        "--header",
+        "-H",
+        action="append",
+        default=[],
+        metavar="NAME[:VALUE]",
+        help="a request header the page sets (repeatable), as 'Content-Type: application/json'",
+    )
+    parser.add_argument(
+        "--credentials",
+        action="store_true",
+        help="the page uses credentials: 'include' (cookies, HTTP authentication)",
+    )
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for each response (default: 10)",
+    )
+    parser.add_argument(
+        "--preflight-only",
+        action="store_true",
+        help="stop after the preflight: do not send the request itself (no side effects)",
+    )
+    parser.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not send the extra preflight or GET from a made-up origin and from 'null' that "
+        "look for risky policies",
+    )
+    parser.set_defaults(handler=_run_check)
+
+
+def _timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 300:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a timeout in seconds (0 to 300)")
+    return seconds
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import (
+        NetworkError,
+        UsageError,
+        build_page_request,
+        parse_header_argument,
+        render_json,
+        render_text,
+        run_check,
+    )
+
+    try:
+        headers = [parse_header_argument(argument) for argument in args.header]
+        request = build_page_request(args.url, args.origin, args.method, headers, args.credentials)
+    except UsageError as error:
+        print(f"wsgi-cors check: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = run_check(
+            request,
+            timeout=args.timeout,
+            probe=not args.no_probe,
+            send_request=not args.preflight_only,
+        )
+    except NetworkError as error:
+        print(f"wsgi-cors check: network error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(render_json(report) if args.json else render_text(report))
+    return 0 if report.allowed else 1
