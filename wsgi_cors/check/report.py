@@ -64,6 +64,8 @@ class Report:
     hidden_headers: List[str] = field(default_factory=list)
     #: For a preflight refused without any CORS header: which part the server refused.
     diagnosis: List[Step] = field(default_factory=list)
+    #: The stage whose response the diagnosis explains.
+    diagnosed_stage: Optional[Stage] = None
     completed: bool = False
 
     @property
@@ -106,15 +108,10 @@ def render_text(report: Report) -> str:
             lines.append(f"   {stage.note}")
         if stage.exchange is not None:
             lines.extend(_exchange_lines(stage.exchange))
+        if report.diagnosis and stage is report.diagnosed_stage:
+            lines.extend(_diagnosed_lines(stage, report.diagnosis))
+            continue
         for step in stage.steps:
-            lines.extend(_step_lines(step))
-    if report.diagnosis:
-        lines.append("")
-        lines.append(
-            "Diagnosis: the preflight answer had no CORS headers, so these preflights asked "
-            "for one thing each:"
-        )
-        for step in report.diagnosis:
             lines.extend(_step_lines(step))
     if report.allowed:
         lines.append("")
@@ -130,6 +127,20 @@ def render_text(report: Report) -> str:
             if warning.wsgi_cors_fix:
                 lines.append(f"       wsgi_cors: {warning.wsgi_cors_fix}")
     return "\n".join(lines) + "\n"
+
+
+def _diagnosed_lines(stage: Stage, diagnosis: List[Step]) -> List[str]:
+    """A preflight refused with no CORS headers: its status, then what the diagnosis found."""
+    lines: List[str] = []
+    for step in stage.steps[:1]:
+        lines.extend(_step_lines(step, explain=False))
+    lines.append(
+        "   FAIL  the answer has no CORS headers at all, so it does not say what was refused;"
+    )
+    lines.append("         preflights asking for one thing each found:")
+    for step in diagnosis:
+        lines.extend(_step_lines(step))
+    return lines
 
 
 def _names(names: List[str]) -> str:
@@ -155,9 +166,9 @@ def _exchange_lines(exchange: Exchange) -> List[str]:
     return lines
 
 
-def _step_lines(step: Step) -> List[str]:
+def _step_lines(step: Step, explain: bool = True) -> List[str]:
     lines = [f"   {'PASS' if step.ok else 'FAIL'}  {step.check}: {step.detail}"]
-    if not step.ok:
+    if not step.ok and explain:
         if step.rule:
             lines.append(f"         rule [{step.rule}]: {step.explanation}")
         if step.fix:

@@ -34,9 +34,9 @@ RULES: Dict[str, Rule] = {
         "answer OPTIONS requests carrying Access-Control-Request-Method with 200 or 204 and the "
         "CORS headers, before authentication or routing can reject them (a preflight never "
         "carries cookies or Authorization)",
-        "CORSMiddleware answers an allowed preflight itself (204, see `preflight_status`); its "
-        "403 means it refused the origin, method or headers reported below; another status "
-        "means the path is outside `resources` or another layer answered first",
+        "a 403 with no CORS headers is CORSMiddleware refusing the origin, method or a header "
+        "(see below); any other status means the path is outside `resources` or another layer "
+        "answered first",
     ),
     "acao-missing": Rule(
         "the response must carry Access-Control-Allow-Origin naming the page's origin, or * "

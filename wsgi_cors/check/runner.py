@@ -143,6 +143,7 @@ def _preflight(
         report.diagnosis = diagnose_refused_preflight(
             hop.url, hop.origin_header, request.method, unsafe, timeout
         )
+        report.diagnosed_stage = stage
     report.stages.append(Stage("Request: not sent", note="a browser stops at a failed preflight"))
     report.completed = True
     return None

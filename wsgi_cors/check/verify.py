@@ -50,7 +50,8 @@ def cors_check(exchange: Exchange, origin: str, credentials: bool) -> List[Step]
     """The standard's CORS check of ``exchange`` for a page of ``origin``."""
     values = exchange.values(ACAO)
     if not values:
-        return [fail(ACAO, "acao-missing", "the response has none", origin=origin)]
+        detail = f"the response has none: the server did not allow {origin} here"
+        return [fail(ACAO, "acao-missing", detail, origin=origin)]
     if len(values) > 1:
         detail = f"{len(values)} header lines: {', '.join(map(repr, values))}"
         return [fail(ACAO, "acao-multiple", detail, origin=origin)]
