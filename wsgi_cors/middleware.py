@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 from .options import ALL_METHODS
 from .policy import REFUSED_PREFLIGHT_BODY, Header, Policy, PreflightAnswer
 from .resources import ResourceTable, build_resource_table
-from .response import add_cors_headers
+from .response import MERGED_NAMES, add_cors_headers
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("wsgi_cors")
 
 #: An inner layer that already decided CORS for a request (the Flask
-#: ``cross_origin`` decorator) sets this environ key to a true value; the
-#: middleware then passes that response through untouched.
+#: ``cross_origin`` decorator) sets this environ key (to True); the middleware
+#: then passes that response through untouched.
 HANDLED_ENVIRON_KEY = "wsgi_cors.handled"
 
+_MERGE_NAME_LENGTHS = frozenset(len(name) for name in MERGED_NAMES)
 _ERROR_BODY = b"Internal Server Error\n"
 _ERROR_HEADERS = (
     ("Content-Type", "text/plain; charset=utf-8"),
@@ -38,7 +39,10 @@ _ERROR_HEADERS = (
 def answer_preflight(
     policy: Policy, environ: WSGIEnvironment, origin: str, request_method: str
 ) -> PreflightAnswer:
-    """Ask ``policy`` about the preflight in ``environ``."""
+    """Ask ``policy`` about the preflight in ``environ``.
+
+    (``CORSMiddleware`` makes the same call inline, to save a call per preflight.)
+    """
     return policy.preflight(
         origin,
         request_method,
@@ -47,10 +51,8 @@ def answer_preflight(
     )
 
 
-def cors_for_request(
-    policy: Policy, environ: WSGIEnvironment
-) -> Tuple[Tuple[Header, ...], Optional[str]]:
-    """The CORS headers and ``Vary`` tokens ``policy`` adds to the response to ``environ``.
+def cors_for_request(policy: Policy, environ: WSGIEnvironment) -> Tuple[Header, ...]:
+    """The headers ``policy`` adds to the response to ``environ`` (CORS headers, then ``Vary``).
 
     For layers that decorate a response the app already made (the Flask
     decorator and blueprints); the middleware itself answers preflights.
@@ -60,8 +62,8 @@ def cors_for_request(
         request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
         if request_method is not None:
             answer = answer_preflight(policy, environ, origin, request_method)
-            return answer.headers, policy.preflight_vary
-    return policy.actual_headers(origin), policy.actual_vary
+            return answer.headers + policy.preflight_vary_headers
+    return policy.actual_headers(origin)
 
 
 class CORSMiddleware:
@@ -119,7 +121,8 @@ class CORSMiddleware:
         self.policy: Policy = base
         #: The per-path resource table.
         self.resources: ResourceTable = table
-        self._only_policy: Optional[Policy] = base if resources is None else None
+        #: The one policy of every path, if there is only one (no per-path lookup then).
+        self._only_policy: Optional[Policy] = table.only_policy
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         policy = self._only_policy or self.resources.select(environ.get("PATH_INFO", ""))
@@ -130,9 +133,25 @@ class CORSMiddleware:
             request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
             if request_method is not None:
                 return self._preflight(policy, environ, start_response, origin, request_method)
-        return self._call_app(
-            policy, environ, start_response, policy.actual_headers(origin), policy.actual_vary
-        )
+        added = policy.actual_by_origin[origin]
+        if policy.intercept_exceptions:
+            return self._call_app(policy, environ, start_response, added)
+        if not added:
+            return self.app(environ, start_response)
+
+        # The common case, inlined: no exception handling, nothing tracked, and
+        # add_cors_headers' common case (the app sets neither Vary nor ACAO) too.
+        def cors_start_response(
+            status: str, headers: List[Header], exc_info: Optional[OptExcInfo] = None
+        ) -> Callable[[bytes], object]:
+            if HANDLED_ENVIRON_KEY in environ:
+                return start_response(status, headers, exc_info)
+            for name, _ in headers:
+                if len(name) in _MERGE_NAME_LENGTHS and name.lower() in MERGED_NAMES:
+                    return start_response(status, add_cors_headers(headers, added), exc_info)
+            return start_response(status, [*headers, *added], exc_info)
+
+        return self.app(environ, cors_start_response)
 
     def _preflight(
         self,
@@ -142,33 +161,42 @@ class CORSMiddleware:
         origin: str,
         request_method: str,
     ) -> Iterable[bytes]:
-        answer = answer_preflight(policy, environ, origin, request_method)
-        if not self._answers_preflight(policy, environ, request_method):
-            return self._call_app(
-                policy, environ, start_response, answer.headers, policy.preflight_vary
-            )
+        answer = policy.preflight(
+            origin,
+            request_method,
+            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+        )
+        if not policy.automatic_options or (
+            self._may_hand_preflights_to_app
+            and self._hands_preflight_to_app(policy, environ, request_method)
+        ):
+            added = answer.headers + policy.preflight_vary_headers
+            return self._call_app(policy, environ, start_response, added)
         if answer.allowed:
-            start_response(
-                policy.preflight_status, list(answer.headers + policy.preflight_response_tail)
-            )
+            start_response(policy.preflight_status, list(answer.response_headers))
             return []
         start_response("403 Forbidden", list(policy.refused_preflight_headers))
         return [REFUSED_PREFLIGHT_BODY]
 
-    def _answers_preflight(
+    #: Whether :meth:`_hands_preflight_to_app` can ever return True (a subclass sets it).
+    _may_hand_preflights_to_app = False
+
+    def _hands_preflight_to_app(
         self, policy: Policy, environ: WSGIEnvironment, request_method: str
     ) -> bool:
-        """Whether the middleware answers this preflight itself (else the app does)."""
-        return policy.automatic_options
+        """Whether the app, not the middleware, answers this preflight (policy aside)."""
+        return False
 
     def _call_app(
         self,
         policy: Policy,
         environ: WSGIEnvironment,
         start_response: StartResponse,
-        cors: Tuple[Header, ...],
-        vary: Optional[str],
+        added: Tuple[Header, ...],
     ) -> Iterable[bytes]:
+        """Call the app through a shim adding ``added``; with ``intercept_exceptions``, turn an
+        exception raised before ``start_response`` into a 500 that carries them."""
         started = False
 
         def cors_start_response(
@@ -176,9 +204,9 @@ class CORSMiddleware:
         ) -> Callable[[bytes], object]:
             nonlocal started
             started = True
-            if environ.get(HANDLED_ENVIRON_KEY):
+            if HANDLED_ENVIRON_KEY in environ:
                 return start_response(status, headers, exc_info)
-            return start_response(status, add_cors_headers(headers, cors, vary), exc_info)
+            return start_response(status, add_cors_headers(headers, added), exc_info)
 
         if not policy.intercept_exceptions:
             return self.app(environ, cors_start_response)

@@ -10,7 +10,7 @@ The middleware, the Flask adapter and the CLI all ask the same two questions:
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple
 
 from .errors import Problems
 from .options import (
@@ -49,13 +49,37 @@ PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-
 #: Body of a refused preflight: fixed, so it never echoes request data.
 REFUSED_PREFLIGHT_BODY = b"CORS preflight refused\n"
 
+#: Most decisions remembered per policy (the memo is emptied when it is full).
+MEMO_SIZE = 512
+#: Longest ``Access-Control-Request-Headers`` value whose preflight answer is remembered.
+MEMO_MAX_REQUEST_HEADERS = 512
+
+
+class _ActualHeaders(Dict[Optional[str], Headers]):
+    """Origin -> the headers of an actual response; a missing origin is decided on lookup."""
+
+    __slots__ = ("_decide",)
+
+    def __init__(self, decide: Callable[[Optional[str]], Headers]) -> None:
+        super().__init__()
+        self._decide = decide
+
+    def __missing__(self, origin: Optional[str]) -> Headers:
+        return self._decide(origin)
+
 
 class PreflightAnswer(NamedTuple):
-    """What to answer a preflight: ``allowed`` with its headers, or the reason it is refused."""
+    """What to answer a preflight.
+
+    ``headers`` are the CORS headers (for a layer that adds them to a response
+    of its own); ``response_headers`` the whole header list of the answer the
+    middleware sends itself; ``reason`` says why a refused one was refused.
+    """
 
     allowed: bool
     headers: Headers
     reason: str
+    response_headers: Headers = ()
 
 
 class Policy:
@@ -66,8 +90,16 @@ class Policy:
         "_acam",
         "_actual_tail",
         "_any_method_acam",
+        "_exact_actual",
+        "_memo_limit",
+        "_memoize",
+        "_no_origin_actual",
+        "_preflight_memo",
         "_preflight_tail",
+        "_refused_actual",
+        "_vary_actual",
         "_wildcard_actual",
+        "actual_by_origin",
         "actual_vary",
         "allow_private_network",
         "allowed_header_names",
@@ -81,6 +113,7 @@ class Policy:
         "preflight_response_tail",
         "preflight_status",
         "preflight_vary",
+        "preflight_vary_headers",
         "reflect_headers",
         "refused_preflight_headers",
         "request_headers_limit",
@@ -169,6 +202,8 @@ class Policy:
             options["preflight_status"], label("preflight_status"), problems
         )
         vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if self.preflight_vary else ()
+        #: The ``Vary`` header added to a preflight answer, if any.
+        self.preflight_vary_headers = vary_header
         #: Appended to an allowed preflight answered by the middleware.
         self.preflight_response_tail: Headers = vary_header + (
             ()
@@ -188,21 +223,61 @@ class Policy:
         self._preflight_tail: Headers = credentials_header + (
             ((ACMA, max_age),) if max_age is not None else ()
         )
+        # What actual_headers returns, rendered now: the CORS headers, then Vary.
+        self._vary_actual: Headers = (("Vary", self.actual_vary),) if self.actual_vary else ()
+        self._no_origin_actual: Headers = (
+            self._wildcard_actual
+            if self.wildcard_origin
+            else (self._wildcard_actual if self.star_without_origin else ()) + self._vary_actual
+        )
+        self._refused_actual: Headers = self._vary_actual
+        #: Allowed origin -> its headers: every exact origin now, others as they are seen.
+        self._exact_actual: Dict[Optional[str], Headers] = {
+            origin: self._allowed_actual(origin) for origin in self.matcher.exact
+        }
+        self._exact_actual[None] = self._no_origin_actual
+        #: ``actual_by_origin[origin]`` is :meth:`actual_headers`: exact origins and
+        #: no origin are rendered now, others decided (and remembered) when first seen.
+        self.actual_by_origin: _ActualHeaders = _ActualHeaders(self._decide_actual)
+        self.actual_by_origin.update(self._exact_actual)
+        self._memo_limit = len(self._exact_actual) + MEMO_SIZE
+        #: Remember decisions only if they cannot change: no origin predicates.
+        self._memoize = not self.matcher.predicates
+        #: (origin, method, request headers, private network) -> an allowed answer.
+        self._preflight_memo: Dict[
+            Tuple[str, str, Optional[str], Optional[str]], PreflightAnswer
+        ] = {}
+
+    def _allowed_actual(self, origin: str) -> Headers:
+        return ((ACAO, origin), *self._actual_tail, *self._vary_actual)
 
     def actual_headers(self, origin: Optional[str]) -> Headers:
-        """The CORS headers for a non-preflight response to a request with this ``Origin``.
+        """The headers to add to a non-preflight response to a request with this ``Origin``.
 
-        ``Vary`` is not included: whether to add ``Origin`` to it is
-        :attr:`actual_vary`, the same for every request of this resource.
+        The CORS headers, then the ``Vary`` header (if the policy varies) whose
+        tokens are to be merged into the app's own ``Vary``. Exact origins were
+        rendered at construction; an origin allowed by a wildcard or a regex is
+        rendered once and remembered (never one allowed by a predicate).
         """
+        return self.actual_by_origin[origin]
+
+    def _decide_actual(self, origin: Optional[str]) -> Headers:
+        """:meth:`actual_headers` for an origin not rendered yet."""
         if self.wildcard_origin:
             return self._wildcard_actual
         if origin is None:
-            return self._wildcard_actual if self.star_without_origin else ()
+            return self._no_origin_actual
         if self.matcher.allows(origin):
-            return ((ACAO, origin), *self._actual_tail)
+            headers = self._allowed_actual(origin)
+            if self._memoize:
+                memo = self.actual_by_origin
+                if len(memo) >= self._memo_limit:
+                    memo.clear()  # forget the remembered ones, keep the exact origins
+                    memo.update(self._exact_actual)
+                memo[origin] = headers
+            return headers
         logger.debug("CORS request refused: origin %r is not allowed", origin)
-        return ()
+        return self._refused_actual
 
     def preflight(
         self,
@@ -211,7 +286,37 @@ class Policy:
         request_headers: Optional[str],
         request_private_network: Optional[str],
     ) -> PreflightAnswer:
-        """Decide a preflight from its ``Origin`` and ``Access-Control-Request-*`` headers."""
+        """Decide a preflight from its ``Origin`` and ``Access-Control-Request-*`` headers.
+
+        An allowed answer is remembered (when its inputs are short and no
+        predicate decides origins), so a browser's repeated preflight costs one
+        dictionary lookup.
+        """
+        memoize = self._memoize and (
+            request_headers is None or len(request_headers) <= MEMO_MAX_REQUEST_HEADERS
+        )
+        if memoize:
+            key = (origin, request_method, request_headers, request_private_network)
+            remembered = self._preflight_memo.get(key)
+            if remembered is not None:
+                return remembered
+        answer = self._decide_preflight(
+            origin, request_method, request_headers, request_private_network
+        )
+        if memoize and answer.allowed:
+            memo = self._preflight_memo
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = answer
+        return answer
+
+    def _decide_preflight(
+        self,
+        origin: str,
+        request_method: str,
+        request_headers: Optional[str],
+        request_private_network: Optional[str],
+    ) -> PreflightAnswer:
         if self.wildcard_origin:
             acao: Header = (ACAO, "*")
         elif self.matcher.allows(origin):
@@ -258,7 +363,8 @@ class Policy:
                     "private network access was requested but allow_private_network is False"
                 )
             headers += ((ACAPN, "true"),)
-        return PreflightAnswer(True, headers + self._preflight_tail, "")
+        headers += self._preflight_tail
+        return PreflightAnswer(True, headers, "", headers + self.preflight_response_tail)
 
     def _header_allowed(self, name: str) -> bool:
         if self.any_header:

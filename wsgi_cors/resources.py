@@ -49,6 +49,13 @@ class ResourceTable:
             + ((catch_all,) if catch_all else ())
         )
 
+    @property
+    def only_policy(self) -> Optional[Policy]:
+        """The catch-all policy when no other pattern exists (it then covers every path)."""
+        if self._exact or self._regexes or self._prefixes:
+            return None
+        return self._catch_all
+
     def select(self, path: str) -> Optional[Policy]:
         """The policy covering ``path`` (a ``PATH_INFO`` string), or ``None``."""
         policy = self._exact.get(path)

@@ -84,7 +84,10 @@ def check_origin(origin: str) -> str:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise UsageError(f"URL {url!r} does not parse: {error}") from None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise UsageError(f"URL {url!r} is not an http:// or https:// URL")
     if parts.username is not None or parts.password is not None:
@@ -105,6 +108,11 @@ def parse_header_argument(argument: str) -> Header:
         raise UsageError(f"--header {argument!r}: {name!r} is not a valid header name")
     if _BAD_VALUE_CHARACTERS.search(value):
         raise UsageError(f"--header {argument!r}: a value may not contain CR, LF or NUL")
+    if any(ord(character) > 0xFF for character in value):
+        raise UsageError(
+            f"--header {argument!r}: fetch() accepts only byte strings (characters up to "
+            "U+00FF) in header values; percent-encode the rest"
+        )
     return name, value
 
 

@@ -54,19 +54,22 @@ class FlaskCORSMiddleware(CORSMiddleware):
         super().__init__(app, **options)
         self.flask_app = flask_app
 
-    def _answers_preflight(
+    _may_hand_preflights_to_app = True
+
+    def _hands_preflight_to_app(
         self, policy: Policy, environ: WSGIEnvironment, request_method: str
     ) -> bool:
+        """Preflights of ``cross_origin`` views go to Flask, where the decorator answers them."""
         if not _decorated_views:
-            return policy.automatic_options
+            return False
         try:
             endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match(
                 method=request_method
             )
         except (HTTPException, LookupError, ValueError):
-            return policy.automatic_options
+            return False
         view = self.flask_app.view_functions.get(str(endpoint))
-        return policy.automatic_options and not getattr(view, DECORATED_ATTRIBUTE, False)
+        return bool(getattr(view, DECORATED_ATTRIBUTE, False))
 
 
 class CORS:

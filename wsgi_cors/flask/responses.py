@@ -19,9 +19,8 @@ def apply_policy(policy: Policy, response: Response) -> None:
     :class:`~wsgi_cors.CORSMiddleware` adds nothing more.
     """
     environ = request.environ
-    cors, vary = cors_for_request(policy, environ)
     current = response.headers.to_wsgi_list()
-    updated = add_cors_headers(current, cors, vary)
+    updated = add_cors_headers(current, cors_for_request(policy, environ))
     if updated is not current:
         response.headers = Headers(updated)
     environ[HANDLED_ENVIRON_KEY] = True
