@@ -9,6 +9,7 @@ subcommand is one more such function, registered in
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -120,6 +121,12 @@ def _add_check(subcommands: argparse._SubParsersAction[argparse.ArgumentParser])
         action="store_true",
         help="the page uses credentials: 'include' (cookies, HTTP authentication)",
     )
+    parser.add_argument(
+        "--cookie",
+        metavar="NAME=VALUE[; ...]",
+        help="the cookies the browser has for URL, sent with --credentials on the request "
+        "itself (never on the preflight), as a browser does",
+    )
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument(
         "--timeout",
@@ -166,18 +173,32 @@ def _run_check(args: argparse.Namespace) -> int:
     try:
         headers = [parse_header_argument(argument) for argument in args.header]
         request = build_page_request(args.url, args.origin, args.method, headers, args.credentials)
+        if args.preflight_only and not request.needs_preflight:
+            raise UsageError(
+                "--preflight-only: this request needs no preflight, so there is nothing to check "
+                "without sending it"
+            )
+        if args.cookie is not None and not args.credentials:
+            raise UsageError("--cookie: browsers send cookies only with --credentials")
     except UsageError as error:
-        print(f"wsgi-cors check: error: {error}", file=sys.stderr)
-        return 2
+        return _check_failed(args, "error", str(error))
     try:
         report = run_check(
             request,
             timeout=args.timeout,
             probe=not args.no_probe,
             send_request=not args.preflight_only,
+            cookie=args.cookie,
         )
     except NetworkError as error:
-        print(f"wsgi-cors check: network error: {error}", file=sys.stderr)
-        return 2
+        return _check_failed(args, "network error", str(error))
     sys.stdout.write(render_json(report) if args.json else render_text(report))
     return 0 if report.allowed else 1
+
+
+def _check_failed(args: argparse.Namespace, kind: str, message: str) -> int:
+    """Report a usage or network error: one line on stderr, and a JSON object with ``--json``."""
+    print(f"wsgi-cors check: {kind}: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"verdict": None, "allowed": False, "error": f"{kind}: {message}"}))
+    return 2

@@ -7,7 +7,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .._version import __version__
 
@@ -18,6 +18,7 @@ USER_AGENT = f"wsgi-cors-check/{__version__}"
 MAX_BODY_BYTES = 64 * 1024
 _HTTP_WHITESPACE = " \t"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_URL_SAFE = "/?=&%:@!$'()*+,;-._~"
 
 
 class NetworkError(OSError):
@@ -50,7 +51,8 @@ class Exchange:
 def send(method: str, url: str, headers: Sequence[Header], timeout: float) -> Exchange:
     """Send one request and read its response; raise NetworkError on any failure."""
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Percent-encode what a browser would (spaces, non-ASCII); existing escapes stay.
+    target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), _URL_SAFE)
     connection_class = (
         http.client.HTTPSConnection
         if parts.scheme.lower() == "https"

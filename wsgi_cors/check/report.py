@@ -147,17 +147,15 @@ def _names(names: List[str]) -> str:
     return ", ".join(names) if names else "(none)"
 
 
-_SHOWN_REQUEST_HEADERS = frozenset(
-    {"origin", "access-control-request-method", "access-control-request-headers"}
-)
+#: Request headers every exchange has, left out of the text report.
+_HIDDEN = frozenset({"user-agent", "content-length"})
+_UNREMARKABLE = frozenset({("accept", "*/*")})
 
 
 def _exchange_lines(exchange: Exchange) -> List[str]:
     lines = [f"   > {exchange.method} {exchange.url}"]
     for name, value in exchange.request_headers:
-        if name.lower() in _SHOWN_REQUEST_HEADERS or not name.lower().startswith(
-            ("user-agent", "accept", "content-length")
-        ):
+        if (name.lower(), value) not in _UNREMARKABLE and name.lower() not in _HIDDEN:
             lines.append(f"   >   {name}: {value}")
     lines.append(f"   < {exchange.status} {exchange.reason}".rstrip())
     for name, value in exchange.headers:

@@ -50,6 +50,16 @@ class _Hop:
     method: str
     headers: Tuple[Header, ...]
     origin_header: str
+    #: Whether CORS applies: the fetch reached another origin than the page's.
+    cors: bool
+
+
+@dataclass
+class _Outcome:
+    """What the fetch ended with: the last preflight passed and the final response, if any."""
+
+    preflight: Optional[Exchange] = None
+    final: Optional[Exchange] = None
 
 
 def run_check(
@@ -57,50 +67,60 @@ def run_check(
     timeout: float = 10.0,
     probe: bool = True,
     send_request: bool = True,
+    cookie: Optional[str] = None,
 ) -> Report:
-    """Check ``request`` against the live server; raise NetworkError if it cannot be reached."""
+    """Check ``request`` against the live server; raise NetworkError if it cannot be reached.
+
+    ``cookie`` is sent on credentialed requests (never on a preflight), as a
+    browser sends its cookies. With ``send_request=False`` only the preflight
+    is checked; a request that needs none is then a ValueError.
+    """
+    if not send_request and not request.needs_preflight:
+        raise ValueError(
+            "this request needs no preflight, so a preflight-only check checks nothing"
+        )
     report = Report(request)
     for name in request.dropped_headers:
         report.notes.append(f"a page cannot set {name} (a forbidden request header); not sent")
-    if url_origin(request.url) == request.origin:
-        report.notes.append("the URL is on the page's own origin: CORS does not apply")
-        report.completed = True
-        return report
-    hop = _Hop(request.url, request.method, request.headers, request.origin)
-    preflight: Optional[Exchange] = None
-    final: Optional[Exchange] = None
+    outcome = _fetch(report, timeout, send_request, cookie)
+    report.completed = True
+    if outcome.final is not None:
+        _record_exposure(report, outcome.final)
+    if outcome.preflight is not None and report.allowed:
+        _max_age_warnings(report, outcome.preflight)
+    if probe and any(stage.exchange is not None for stage in report.stages):
+        _probe(report, outcome.final, timeout)
+    return report
+
+
+def _fetch(report: Report, timeout: float, send_request: bool, cookie: Optional[str]) -> _Outcome:
+    """Make the requests of the fetch until a browser would stop; record each as a stage."""
+    request = report.request
+    cors = url_origin(request.url) != request.origin
+    hop = _Hop(request.url, request.method, request.headers, request.origin, cors)
+    outcome = _Outcome()
     for redirects in range(REDIRECT_LIMIT + 1):
         hop_request = replace(request, method=hop.method, headers=hop.headers)
-        if hop_request.needs_preflight:
-            preflight = _preflight(report, hop, hop_request, redirects, timeout)
-            if preflight is None:
-                return report
+        if hop.cors and hop_request.needs_preflight:
+            outcome.preflight = _preflight(report, hop, hop_request, redirects, timeout)
+            if outcome.preflight is None:
+                return outcome
         if not send_request:
             report.stages.append(Stage("Request: not sent (--preflight-only)"))
             report.notes.append("the actual response was not checked")
-            report.completed = True
-            break
-        exchange = _actual(report, hop, request.credentials, redirects, timeout)
+            return outcome
+        exchange = _actual(report, hop, redirects, timeout, cookie)
         if exchange is None:
-            return report
+            return outcome
         next_hop = _follow(report, hop, exchange, request.origin)
         if next_hop is None:
-            final = exchange
-            report.completed = True
-            break
+            outcome.final = exchange
+            return outcome
         hop = next_hop
-    else:
-        report.stages[-1].steps.append(
-            fail("redirect", "redirect-failed", f"more than {REDIRECT_LIMIT} redirects")
-        )
-        report.completed = True
-    if final is not None:
-        _record_exposure(report, final)
-    if preflight is not None and report.allowed:
-        _max_age_warnings(report, preflight)
-    if probe:
-        _probe(report, final, timeout)
-    return report
+    report.stages[-1].steps.append(
+        fail("redirect", "redirect-failed", f"more than {REDIRECT_LIMIT} redirects")
+    )
+    return outcome
 
 
 def _preflight_headers(hop: _Hop, unsafe: List[str]) -> Tuple[Header, ...]:
@@ -139,28 +159,52 @@ def _preflight(
     report.stages.append(stage)
     if stage.ok:
         return exchange
-    if not exchange.values(ACAO):
-        report.diagnosis = diagnose_refused_preflight(
-            hop.url, hop.origin_header, request.method, unsafe, timeout
-        )
-        report.diagnosed_stage = stage
+    if _refused_silently(exchange):
+        try:
+            report.diagnosis = diagnose_refused_preflight(
+                hop.url, hop.origin_header, request.method, unsafe, timeout
+            )
+            report.diagnosed_stage = stage
+        except NetworkError as error:
+            report.notes.append(f"the diagnosis preflights were not answered: {error}")
     report.stages.append(Stage("Request: not sent", note="a browser stops at a failed preflight"))
-    report.completed = True
     return None
+
+
+def _refused_silently(exchange: Exchange) -> bool:
+    """A preflight answer that looks like a CORS layer's refusal: 2xx or 403, no CORS headers.
+
+    (A redirect, 401, 404, 405 or 5xx is a routing or authentication problem,
+    which the status step already names.)
+    """
+    return (200 <= exchange.status <= 299 or exchange.status == 403) and not exchange.values(ACAO)
+
+
+def _request_headers(hop: _Hop, headers: Tuple[Header, ...]) -> Tuple[Header, ...]:
+    """The headers a browser sends: Origin (not on a same-origin GET or HEAD), the page's
+    headers, and ``Accept: */*`` unless the page set Accept."""
+    sent: Tuple[Header, ...] = ()
+    if hop.cors or hop.method not in ("GET", "HEAD"):
+        sent = (("Origin", hop.origin_header),)
+    if not any(name.lower() == "accept" for name, _ in headers):
+        sent += (("Accept", "*/*"),)
+    return sent + headers
 
 
 def _actual(
-    report: Report, hop: _Hop, credentials: bool, redirects: int, timeout: float
+    report: Report, hop: _Hop, redirects: int, timeout: float, cookie: Optional[str]
 ) -> Optional[Exchange]:
-    headers = (("Origin", hop.origin_header), ("Accept", "*/*"), *hop.headers)
-    exchange = send(hop.method, hop.url, headers, timeout)
+    credentials = report.request.credentials
+    cookies: Tuple[Header, ...] = (("Cookie", cookie),) if cookie and credentials else ()
+    exchange = send(hop.method, hop.url, _request_headers(hop, hop.headers) + cookies, timeout)
     title = "Request" + (f" (after redirect {redirects})" if redirects else "")
+    if not hop.cors:
+        step = passed("same origin", "the URL is on the page's origin: no CORS check")
+        report.stages.append(Stage(title, exchange, [step]))
+        return exchange
     steps = cors_check(exchange, hop.origin_header, credentials)
     report.stages.append(Stage(title, exchange, steps))
-    if all(step.ok for step in steps):
-        return exchange
-    report.completed = True
-    return None
+    return exchange if all(step.ok for step in steps) else None
 
 
 def _follow(report: Report, hop: _Hop, exchange: Exchange, page_origin: str) -> Optional[_Hop]:
@@ -169,13 +213,17 @@ def _follow(report: Report, hop: _Hop, exchange: Exchange, page_origin: str) -> 
     if exchange.status not in REDIRECT_STATUSES or not location:
         return None
     stage = report.stages[-1]
-    target = urljoin(hop.url, location[0])
-    parts = urlsplit(target)
-    if parts.scheme not in ("http", "https") or parts.username or parts.password:
-        detail = f"cannot follow the redirect to {target!r}"
+    try:
+        target = urljoin(hop.url, location[0])
+        parts = urlsplit(target)
+        usable = parts.scheme in ("http", "https") and not (parts.username or parts.password)
+        current, following = url_origin(hop.url), url_origin(target)
+    except ValueError:  # an unparsable Location, or a port out of range
+        usable = False
+    if not usable:
+        detail = f"cannot follow the redirect to {location[0]!r}"
         stage.steps.append(fail("redirect", "redirect-failed", detail))
         return None
-    current, following = url_origin(hop.url), url_origin(target)
     origin_header = hop.origin_header
     if current != following and page_origin != current:
         origin_header = "null"  # the request's origin is now "tainted"
@@ -191,7 +239,7 @@ def _follow(report: Report, hop: _Hop, exchange: Exchange, page_origin: str) -> 
     if origin_header != hop.origin_header:
         detail += " with Origin: null (a cross-origin hop after another origin)"
     stage.steps.append(passed("redirect", detail))
-    return _Hop(target, method, headers, origin_header)
+    return _Hop(target, method, headers, origin_header, hop.cors or following != page_origin)
 
 
 def _record_exposure(report: Report, exchange: Exchange) -> None:
@@ -224,12 +272,11 @@ def _probe_exchange(report: Report, origin: str, timeout: float) -> Optional[Exc
     """The first request again from ``origin``, as a preflight unless it is a GET or HEAD."""
     request = report.request
     unsafe = request.unsafe_header_names
-    hop = _Hop(request.url, request.method, request.headers, origin)
+    hop = _Hop(request.url, request.method, request.headers, origin, True)
     try:
         if request.needs_preflight or request.method not in ("GET", "HEAD"):
             return send("OPTIONS", request.url, _preflight_headers(hop, unsafe), timeout)
-        headers = (("Origin", origin), ("Accept", "*/*"), *request.headers)
-        return send(request.method, request.url, headers, timeout)
+        return send(request.method, request.url, _request_headers(hop, request.headers), timeout)
     except NetworkError as error:
         report.notes.append(f"probe from {origin} not answered: {error}")
         return None
@@ -237,9 +284,9 @@ def _probe_exchange(report: Report, origin: str, timeout: float) -> Optional[Exc
 
 def _probe(report: Report, final: Optional[Exchange], timeout: float) -> None:
     """Warn about any-origin reflection, ``null``, and a missing ``Vary: Origin``."""
-    if not report.stages or report.stages[0].exchange is None:
-        return
     request = report.request
+    if url_origin(request.url) == request.origin:
+        return
     made_up = _probe_exchange(report, PROBE_ORIGIN, timeout)
     if made_up is not None and made_up.get(ACAO) == PROBE_ORIGIN:
         if made_up.get(ACAC) == "true":

@@ -38,9 +38,9 @@ def _mismatch_reason(value: str, origin: str) -> str:
         return "it has a trailing slash"
     if value.lower() == origin:
         return "it differs in case; the comparison is byte for byte"
-    for default in (":80", ":443"):
-        if value.endswith(default) and value[: -len(default)] == origin:
-            return "it has an explicit default port"
+    default = {"http": ":80", "https": ":443"}.get(origin.split(":", 1)[0])
+    if default and value == origin + default:
+        return "it has an explicit default port"
     if value == "null":
         return "'null' matches only requests with Origin: null"
     return "it names another origin"
