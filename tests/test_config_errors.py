@@ -446,3 +446,19 @@ def test_methods_comma_string_is_upper_cased() -> None:
 )
 def test_valid_configurations_do_not_raise(options: Dict[str, Any]) -> None:
     CORSMiddleware(trivial_app, **options)
+
+
+def test_null_with_credentials_needs_the_explicit_opt_in() -> None:
+    with pytest.raises(ConfigError) as raised:
+        CORSMiddleware(
+            trivial_app, origins=["https://a.example", "null"], supports_credentials=True
+        )
+    assert "allow_null_with_credentials=True" in str(raised.value)
+    assert "origins" in str(raised.value)
+    middleware = CORSMiddleware(
+        trivial_app,
+        origins=["https://a.example", "null"],
+        supports_credentials=True,
+        allow_null_with_credentials=True,
+    )
+    assert middleware.policy.matcher.allows("null")

@@ -96,6 +96,7 @@ class CORSMiddleware:
         automatic_options: bool = True,
         intercept_exceptions: bool = False,
         preflight_status: int = 204,
+        allow_null_with_credentials: bool = False,
         **unknown_options: Any,
     ) -> None:
         self.app = app
@@ -114,6 +115,7 @@ class CORSMiddleware:
             "automatic_options": automatic_options,
             "intercept_exceptions": intercept_exceptions,
             "preflight_status": preflight_status,
+            "allow_null_with_credentials": allow_null_with_credentials,
             **unknown_options,
         }
         base, table = build_resource_table(options)

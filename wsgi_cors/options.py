@@ -35,6 +35,7 @@ DEFAULTS: Mapping[str, Any] = {
     "automatic_options": True,
     "intercept_exceptions": False,
     "preflight_status": 204,
+    "allow_null_with_credentials": False,
 }
 
 BOOLEAN_OPTIONS = (
@@ -45,6 +46,7 @@ BOOLEAN_OPTIONS = (
     "allow_private_network",
     "automatic_options",
     "intercept_exceptions",
+    "allow_null_with_credentials",
 )
 
 

@@ -145,6 +145,18 @@ class Policy:
                 "(origins=['https://app.example.com']), or pass a predicate "
                 "(origins=lambda origin: ...) if you really mean to decide for any origin",
             )
+        if (
+            "null" in self.matcher.exact
+            and credentials
+            and not flags["allow_null_with_credentials"]
+        ):
+            problems.add(
+                label("origins"),
+                "'null' together with supports_credentials=True lets any site read responses "
+                "with the user's cookies: every page can send 'Origin: null' from a sandboxed "
+                "iframe. Remove 'null', or pass allow_null_with_credentials=True if you accept "
+                "that",
+            )
         #: ``ACAO: *`` for every request, whatever its Origin (no credentials).
         self.wildcard_origin = self.matcher.any_origin and flags["send_wildcard"]
         #: ``origins="*"`` reflecting: a request without Origin still gets ``*``.

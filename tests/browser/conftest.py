@@ -121,7 +121,10 @@ def strict_options(page_origin: str) -> Dict[str, Any]:
         "resources": {
             "/*": {},
             "/nocache/*": {"max_age": 0},
-            "/null-ok/*": {"origins": [page_origin, "null"]},
+            "/null-ok/*": {
+                "origins": [page_origin, "null"],
+                "allow_null_with_credentials": True,
+            },
             "/intercept/*": {"intercept_exceptions": True},
         },
     }
