@@ -52,7 +52,15 @@ _WILDCARD_FORMS = (
 class OriginMatcher:
     """Decides whether a request ``Origin`` is allowed. Immutable once built."""
 
-    __slots__ = ("_needs_parse", "any_origin", "exact", "patterns", "predicates", "regexes")
+    __slots__ = (
+        "_needs_parse",
+        "_suffix_lengths",
+        "any_origin",
+        "exact",
+        "patterns",
+        "predicates",
+        "regexes",
+    )
 
     def __init__(
         self,
@@ -69,6 +77,11 @@ class OriginMatcher:
         self.regexes = regexes
         self.predicates = predicates
         self._needs_parse = bool(any_origin or patterns or regexes or predicates)
+        #: Lengths of the ``.example.com`` parts of the ``*.`` patterns: the only host
+        #: suffixes worth looking up, so the work is linear in the host, not quadratic.
+        self._suffix_lengths = tuple(
+            sorted({len(_wildcard_suffix(key)) for key in patterns if "://*." in key})
+        )
 
     def allows(self, origin: str) -> bool:
         """Tell whether ``origin`` (the raw request header value) is allowed.
@@ -111,14 +124,20 @@ class OriginMatcher:
             return True
         if host.startswith("["):
             return False
-        dot = host.find(".")
-        while dot > 0:
-            suffix = host[dot:]
-            stem = base + "*" + suffix
-            if stem + port_part in patterns or stem + ":*" in patterns:
-                return True
-            dot = host.find(".", dot + 1)
+        size = len(host)
+        for length in self._suffix_lengths:
+            # A suffix that starts at a label boundary, with at least one label before it.
+            if length < size and host[size - length] == "." and host[size - length - 1] != ".":
+                stem = base + "*" + host[size - length :]
+                if stem + port_part in patterns or stem + ":*" in patterns:
+                    return True
         return False
+
+
+def _wildcard_suffix(key: str) -> str:
+    """``.example.com`` of the canonical wildcard key ``https://*.example.com[:port]``."""
+    host = key.split("://", 1)[1][1:]
+    return host.split(":", 1)[0]
 
 
 def build_origin_matcher(

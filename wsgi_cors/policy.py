@@ -51,8 +51,11 @@ REFUSED_PREFLIGHT_BODY = b"CORS preflight refused\n"
 
 #: Most decisions remembered per policy (the memo is emptied when it is full).
 MEMO_SIZE = 512
-#: Longest ``Access-Control-Request-Headers`` value whose preflight answer is remembered.
-MEMO_MAX_REQUEST_HEADERS = 512
+#: Longest request (Origin, method, Access-Control-Request-* values together) whose
+#: decision is remembered, so a memo never holds more than MEMO_SIZE of these.
+MEMO_MAX_INPUT = 512
+#: Longest method reflected under ``methods="*"``; no real method comes close.
+MAX_METHOD_LENGTH = 64
 
 
 class _ActualHeaders(Dict[Optional[str], Headers]):
@@ -73,7 +76,8 @@ class PreflightAnswer(NamedTuple):
 
     ``headers`` are the CORS headers (for a layer that adds them to a response
     of its own); ``response_headers`` the whole header list of the answer the
-    middleware sends itself; ``reason`` says why a refused one was refused.
+    middleware sends itself; ``reason`` names what a refused one refused
+    (``origin``, ``method``, ``headers`` or ``private-network``).
     """
 
     allowed: bool
@@ -281,7 +285,7 @@ class Policy:
             return self._no_origin_actual
         if self.matcher.allows(origin):
             headers = self._allowed_actual(origin)
-            if self._memoize:
+            if self._memoize and len(origin) <= MEMO_MAX_INPUT:
                 memo = self.actual_by_origin
                 if len(memo) >= self._memo_limit:
                     memo.clear()  # forget the remembered ones, keep the exact origins
@@ -304,8 +308,13 @@ class Policy:
         predicate decides origins), so a browser's repeated preflight costs one
         dictionary lookup.
         """
-        memoize = self._memoize and (
-            request_headers is None or len(request_headers) <= MEMO_MAX_REQUEST_HEADERS
+        memoize = (
+            self._memoize
+            and len(origin)
+            + len(request_method)
+            + len(request_headers or "")
+            + len(request_private_network or "")
+            <= MEMO_MAX_INPUT
         )
         if memoize:
             key = (origin, request_method, request_headers, request_private_network)
@@ -334,17 +343,19 @@ class Policy:
         elif self.matcher.allows(origin):
             acao = (ACAO, origin)
         else:
-            return _refuse(f"origin {origin!r} is not allowed")
+            return _refuse("origin", "origin %.200r is not allowed", origin)
 
         if self.any_method:
-            if not is_token(request_method):
-                return _refuse(f"requested method {request_method!r} is not a method name")
+            if len(request_method) > MAX_METHOD_LENGTH or not is_token(request_method):
+                return _refuse("method", "method %.200r is not a method name", request_method)
             acam = self._any_method_acam or (ACAM, request_method)
         elif request_method in self.methods:
             acam = self._acam
         else:
             return _refuse(
-                f"method {request_method!r} is not allowed (methods are compared case-sensitively)"
+                "method",
+                "method %.200r is not allowed (methods are compared case-sensitively)",
+                request_method,
             )
 
         acah = self._acah
@@ -352,19 +363,20 @@ class Policy:
             names = parse_request_headers(request_headers, self.request_headers_limit)
             if names is None:
                 return _refuse(
-                    f"Access-Control-Request-Headers {request_headers[:200]!r} is malformed or "
-                    "too long"
+                    "headers",
+                    "Access-Control-Request-Headers %.200r is malformed or too long",
+                    request_headers,
                 )
             if self.reflect_headers:
                 for name in names:
                     if not self._header_allowed(name):
-                        return _refuse(f"request header {name!r} is not allowed")
+                        return _refuse("headers", "request header %r is not allowed", name)
                 if names:
                     acah = (ACAH, ", ".join(names))
             else:
                 for name in names:
                     if name not in self.allowed_header_names:
-                        return _refuse(f"request header {name!r} is not allowed")
+                        return _refuse("headers", "request header %r is not allowed", name)
 
         headers: Headers = (acao, acam)
         if acah is not None:
@@ -372,7 +384,8 @@ class Policy:
         if request_private_network is not None and request_private_network.lower() == "true":
             if not self.allow_private_network:
                 return _refuse(
-                    "private network access was requested but allow_private_network is False"
+                    "private-network",
+                    "private network access was requested but allow_private_network is False",
                 )
             headers += ((ACAPN, "true"),)
         headers += self._preflight_tail
@@ -386,6 +399,11 @@ class Policy:
         return any(pattern.fullmatch(name) for pattern in self.header_patterns)
 
 
-def _refuse(reason: str) -> PreflightAnswer:
-    logger.debug("CORS preflight refused: %s", reason)
+def _refuse(reason: str, message: str, *args: object) -> PreflightAnswer:
+    """A refusal for ``reason`` (what was refused: origin, method, headers, private-network).
+
+    The log message is formatted only if DEBUG is on, and request values in it
+    are ``repr``-escaped and cut to 200 characters.
+    """
+    logger.debug("CORS preflight refused: " + message, *args)
     return PreflightAnswer(False, (), reason)

@@ -9,7 +9,9 @@ never decoded again, never case-folded. Precedence, most specific first:
    prefix first, one dict lookup per distinct configured prefix length;
 4. the catch-all (``"*"`` or ``"/*"``).
 
-A path that no pattern covers passes through untouched.
+A path that no pattern covers passes through untouched, and so does, when
+there are several patterns, a path with an empty, ``.`` or ``..`` segment
+(``/api//x``, ``/api/./x``, ``/api/../x``): routers disagree on those.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class ResourceTable:
         policy = self._exact.get(path)
         if policy is not None:
             return policy
+        if _is_unnormalized(path):
+            return None
         for pattern, candidate in self._regexes:
             if pattern.fullmatch(path) is not None:
                 return candidate
@@ -70,6 +74,16 @@ class ResourceTable:
             if policy is not None:
                 return policy
         return self._catch_all
+
+
+def _is_unnormalized(path: str) -> bool:
+    """Whether ``path`` has an empty, ``.`` or ``..`` segment.
+
+    Routers disagree on such paths (Werkzeug merges ``//``, others do not), so
+    a pattern could pick another resource than the one the router serves: such
+    paths get no resource at all (no CORS headers; preflights go to the app).
+    """
+    return "//" in path or "/./" in path or "/../" in path or path.endswith(("/.", "/.."))
 
 
 def build_resource_table(options: Mapping[str, Any]) -> Tuple[Policy, ResourceTable]:
