@@ -399,11 +399,18 @@ class Policy:
         return any(pattern.fullmatch(name) for pattern in self.header_patterns)
 
 
+#: The refusals, one per reason, built once.
+_REFUSALS = {
+    reason: PreflightAnswer(False, (), reason)
+    for reason in ("origin", "method", "headers", "private-network")
+}
+
+
 def _refuse(reason: str, message: str, *args: object) -> PreflightAnswer:
-    """A refusal for ``reason`` (what was refused: origin, method, headers, private-network).
+    """The refusal for ``reason`` (what was refused: origin, method, headers, private-network).
 
     The log message is formatted only if DEBUG is on, and request values in it
     are ``repr``-escaped and cut to 200 characters.
     """
     logger.debug("CORS preflight refused: " + message, *args)
-    return PreflightAnswer(False, (), reason)
+    return _REFUSALS[reason]

@@ -1,0 +1,173 @@
+"""Tables from a results file written by ``bench_overhead.py``.
+
+``python benchmarks/report.py benchmarks/results.json`` prints the long table (the one printed
+at the end of a run); ``--markdown`` prints the tables used in ``benchmarks/README.md``.
+
+Ratios: "x floor" is a stack's overhead divided by the floor shim's overhead on the same
+scenario; "peer/ours" is a stack's overhead divided by the overhead of the wsgi_cors stack it
+is compared with (same framework; plain ``CORSMiddleware`` for the plain-WSGI peers and for
+Starlette). A ratio whose divisor is zero or negative means nothing and is shown as ``n/m``; a
+negative overhead (the stack is faster with CORS, or the overhead is lost in noise) as ``< 0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+Results = Dict[str, Any]
+Record = Dict[str, Any]
+
+HOSTILE_GROUP = "hostile preflights"
+
+
+def load(path: str) -> Results:
+    """Read a results file."""
+    results: Results = json.loads(Path(path).read_text(encoding="utf-8"))
+    return results
+
+
+def index(results: Results) -> Dict[Tuple[str, str], Record]:
+    """The case records by ``(scenario, stack)``."""
+    return {(case["scenario"], case["stack"]): case for case in results["cases"]}
+
+
+def overhead(record: Optional[Record]) -> Optional[float]:
+    """The median overhead in ns, or ``None`` for a missing or n/a case."""
+    if record is None or record.get("status") != "ok":
+        return None
+    value: float = record["overhead_ns"]
+    return value
+
+
+def ratio(numerator: Optional[float], divisor: Optional[float]) -> str:
+    """``numerator / divisor`` as ``1.23``; ``n/m`` when the divisor is not positive, ``< 0``
+    when the numerator is negative (that stack is faster with CORS than without)."""
+    if numerator is None or divisor is None:
+        return "n/a"
+    if divisor <= 0:
+        return "n/m"
+    if numerator < 0:
+        return "< 0"
+    return f"{numerator / divisor:.2f}"
+
+
+def ns(value: Optional[float]) -> str:
+    """A nanosecond figure with thousands separators, or ``n/a``."""
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def ratios_for(results: Results, scenario: str, stack: Dict[str, Any]) -> Tuple[str, str]:
+    """The "x floor" and "peer/ours" cells of one stack on one scenario."""
+    cases = index(results)
+    own = overhead(cases.get((scenario, stack["key"])))
+    floor = overhead(cases.get((scenario, "floor")))
+    ours = overhead(cases.get((scenario, stack["ours"]))) if stack["ours"] else None
+    x_floor = "" if stack["key"] == "floor" else ratio(own, floor)
+    versus = ratio(own, ours) if stack["ours"] else ""
+    return x_floor, versus
+
+
+def format_table(results: Results) -> str:
+    """The long table: every scenario and stack, with overhead, quartiles and ratios."""
+    cases = index(results)
+    head = (
+        f"{'scenario':26} {'stack':32} {'overhead ns':>12} {'IQR ns':>21} "
+        f"{'x floor':>8} {'peer/ours':>9}  verdict"
+    )
+    lines = [head, "-" * len(head)]
+    for scenario in results["scenarios"]:
+        records = [
+            (stack, cases.get((scenario["key"], stack["key"]))) for stack in results["stacks"]
+        ]
+        for stack, record in records:
+            if record is None:
+                continue
+            if record["status"] != "ok":
+                reason = record["reason"]
+                lines.append(f"{scenario['title']:26} {stack['label']:32} {'n/a':>12}  ({reason})")
+                continue
+            x_floor, versus = ratios_for(results, scenario["key"], stack)
+            iqr = f"{ns(record['q1_ns'])} to {ns(record['q3_ns'])}"
+            shown = record["verdict"] if scenario["group"] == HOSTILE_GROUP else ""
+            lines.append(
+                f"{scenario['title']:26} {stack['label']:32} {ns(record['overhead_ns']):>12} "
+                f"{iqr:>21} {x_floor:>8} {versus:>9}  {shown}".rstrip()
+            )
+        if any(record is not None for _, record in records):
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown(header: List[str], rows: List[List[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_overheads(results: Results) -> str:
+    """Scenario by stack: the median overhead in ns."""
+    cases = index(results)
+    keys = [stack["key"] for stack in results["stacks"]]
+    rows = [
+        [scenario["title"], *(ns(overhead(cases.get((scenario["key"], key)))) for key in keys)]
+        for scenario in results["scenarios"]
+    ]
+    return _markdown(["scenario", *(f"`{key}`" for key in keys)], rows)
+
+
+def markdown_ratios(results: Results) -> str:
+    """Scenario by comparison: ours against the floor, and each peer against ours."""
+    stacks = {stack["key"]: stack for stack in results["stacks"]}
+    columns = [
+        ("wsgi_cors", 0, "`wsgi_cors` ÷ floor"),
+        ("flask+wsgi_cors", 0, "`flask+wsgi_cors` ÷ floor"),
+    ]
+    columns += [
+        (key, 1, f"`{key}` ÷ `{stack['ours']}`")
+        for key, stack in stacks.items()
+        if stack["ours"] and key != "floor"
+    ]
+    rows = []
+    for scenario in results["scenarios"]:
+        cells = [
+            ratios_for(results, scenario["key"], stacks[key])[which] for key, which, _ in columns
+        ]
+        rows.append([scenario["title"], *cells])
+    return _markdown(["scenario", *(title for _, _, title in columns)], rows)
+
+
+def markdown_verdicts(results: Results) -> str:
+    """Hostile preflights: what each stack answered (``allowed`` or ``refused (status)``)."""
+    cases = index(results)
+    keys = [stack["key"] for stack in results["stacks"]]
+    rows = []
+    for scenario in results["scenarios"]:
+        if scenario["group"] != HOSTILE_GROUP:
+            continue
+        cells = []
+        for key in keys:
+            record = cases.get((scenario["key"], key))
+            cells.append("n/a" if record is None or record["status"] != "ok" else record["verdict"])
+        rows.append([scenario["title"], *cells])
+    return _markdown(["scenario", *(f"`{key}`" for key in keys)], rows)
+
+
+def main() -> None:
+    """Print the tables of a results file."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="?", default=str(Path(__file__).with_name("results.json")))
+    parser.add_argument("--markdown", action="store_true", help="the README's markdown tables")
+    args = parser.parse_args()
+    results = load(args.results)
+    if not args.markdown:
+        print(format_table(results), end="")
+        return
+    for table in (markdown_overheads, markdown_ratios, markdown_verdicts):
+        print(table(results), end="\n\n")
+
+
+if __name__ == "__main__":
+    main()
