@@ -342,7 +342,7 @@ def _split_host_port(authority: str) -> Tuple[str, Optional[str]]:
 def _check_port(shown: str, scheme: str, port: Optional[str]) -> Optional[str]:
     if port is None or port == "*":
         return None
-    if not port.isdigit() or not port.isascii() or not 0 < int(port) <= 65535:
+    if not port.isdigit() or not port.isascii() or len(port) > 5 or not 0 < int(port) <= 65535:
         return f"{shown} has an invalid port {port!r}; use a number from 1 to 65535 or '*'"
     if port != str(int(port)):
         return f"{shown} has a port with leading zeros; write it as {str(int(port))!r}"

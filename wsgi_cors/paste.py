@@ -56,7 +56,8 @@ Entry = Union[str, "re.Pattern[str]"]
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+#: A whole number as an ini value; more digits than any valid setting are not read.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 _SEPARATOR = re.compile(r"[\s,]+")
 _QUOTES = ("'", '"')
 
@@ -242,6 +243,10 @@ def _build_resources(
             else:
                 resources[entry_or_none][option] = value
                 core_labels[f"resources[{entry_or_none!r}].{option}"] = label(key)
+    # A problem in an option a resource inherits is reported under the top-level key.
+    for entry in resources:
+        for option in _PARSERS:
+            core_labels.setdefault(f"resources[{entry!r}].{option}", label(option))
     return resources
 
 
@@ -311,8 +316,9 @@ def _parse_entry(item: str, label: str, problems: Problems, *, patterns: bool) -
         return None
     try:
         return re.compile(source)
-    except re.error as error:
-        problems.add(label, f"{item!r} is not a valid regular expression: {error}")
+    except (re.error, OverflowError, RecursionError) as error:
+        shown = item if len(item) <= 200 else item[:200] + "..."
+        problems.add(label, f"{shown!r} is not a valid regular expression: {error}")
         return None
 
 

@@ -186,5 +186,13 @@ def classify_path_pattern(pattern: str) -> Tuple[str, str, str]:
                 f"for anything else use re.compile(r'{pattern}'), which is full-matched"
             ),
         )
-    key = stem.encode("utf-8").decode("latin-1")
+    try:
+        key = stem.encode("utf-8").decode("latin-1")
+    except UnicodeEncodeError:
+        return (
+            "",
+            "",
+            f"{pattern!r} is not valid text (it holds a lone surrogate, as from undecodable "
+            "bytes); write the path as text",
+        )
     return ("prefix" if pattern.endswith("/*") else "exact"), key, ""
