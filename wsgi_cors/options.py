@@ -179,8 +179,8 @@ def check_preflight_status(value: Any, option: str, problems: Problems) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and 200 <= value <= 299:
         try:
             return f"{value} {http.HTTPStatus(value).phrase}"
-        except ValueError:
-            pass
+        except ValueError:  # a 2xx code without a registered name: any 2xx is ok for browsers
+            return f"{value} Success"
     problems.add(
         option,
         f"{value!r} is not a 2xx status; browsers fail any other preflight status, use 204 or 200",

@@ -9,9 +9,10 @@ never decoded again, never case-folded. Precedence, most specific first:
    prefix first, one dict lookup per distinct configured prefix length;
 4. the catch-all (``"*"`` or ``"/*"``).
 
-A path that no pattern covers passes through untouched, and so does, when
-there are several patterns, a path with an empty, ``.`` or ``..`` segment
-(``/api//x``, ``/api/./x``, ``/api/../x``): routers disagree on those.
+A path that no pattern covers passes through untouched, and so does (unless
+the table is a lone catch-all) a path with an empty, ``.`` or ``..`` segment
+(``/api//x``, ``/api/./x``, ``/api/../x``) that no exact pattern names:
+routers disagree on those.
 """
 
 from __future__ import annotations
