@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from wsgiref.util import setup_testing_defaults
@@ -311,18 +310,5 @@ def check(data: bytes) -> None:
     check_actual(controls, origin)
 
 
-def test_one_input(data: bytes) -> None:
-    try:
-        check(data)
-    except Exception as exc:
-        if not common.tolerate(exc):
-            raise
-
-
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    common.fuzz(check)

@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Dict, List, NamedTuple, Optional, Tuple, Type
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Type
 
 #: The ``wsgi_cors`` package directory, to find the library frame that raised.
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent / "wsgi_cors")
@@ -192,3 +192,21 @@ def known_violation(text: str) -> bool:
             _report(bug, "invariant")
             return True
     return False
+
+
+def fuzz(check: Callable[[bytes], None]) -> None:
+    """Run libFuzzer (atheris) on ``check``, with the command line's libFuzzer flags.
+
+    An exception is a crash, unless it is a known bug being tolerated (:func:`tolerate`).
+    """
+    import atheris  # only the targets need it; the smoke tests import this module without it
+
+    def test_one_input(data: bytes) -> None:
+        try:
+            check(data)
+        except Exception as exc:
+            if not tolerate(exc):
+                raise
+
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import atheris
@@ -216,18 +215,5 @@ def check(data: bytes) -> None:
         assert allowed is expected, (origin, allowed, expected, sorted(matcher.patterns))
 
 
-def test_one_input(data: bytes) -> None:
-    try:
-        check(data)
-    except Exception as exc:
-        if not common.tolerate(exc):
-            raise
-
-
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    common.fuzz(check)
