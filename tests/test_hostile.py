@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import itertools
 import logging
 import re
@@ -57,6 +56,9 @@ from wsgi_cors.flask import CORS
 from wsgi_cors.origins import OriginMatcher
 from wsgi_cors.policy import PREFLIGHT_VARY, REFUSED_PREFLIGHT_BODY, Policy
 from wsgi_cors.tokens import MAX_WILDCARD_REQUEST_HEADERS_LENGTH, request_headers_length_limit
+
+from conftest import call_wsgi as call
+from conftest import make_environ
 
 Header = Tuple[str, str]
 Options = Dict[str, Any]
@@ -234,63 +236,6 @@ class Exchange(NamedTuple):
     parser_inputs: List[int]
     predicate_calls: List[str]
     predicates: int
-
-
-def make_environ(
-    *,
-    method: str = "GET",
-    path: str = "/",
-    origin: Optional[str] = None,
-    request_method: Optional[str] = None,
-    request_headers: Optional[str] = None,
-    private_network: Optional[str] = None,
-) -> Dict[str, Any]:
-    """A PEP 3333 environ built by hand, for values no HTTP client library would send."""
-    environ: Dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    for key, value in (
-        ("HTTP_ORIGIN", origin),
-        ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", request_method),
-        ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", request_headers),
-        ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", private_network),
-    ):
-        if value is not None:
-            environ[key] = value
-    return environ
-
-
-def call(wsgi: Any, environ: Dict[str, Any]) -> Tuple[str, List[Header], bytes]:
-    """Call a WSGI callable as a server would: one ``start_response``, body joined and closed."""
-    started: List[Tuple[str, List[Header]]] = []
-
-    def start_response(status: str, headers: List[Header], exc_info: Any = None) -> Any:
-        started.append((status, list(headers)))
-        return lambda data: None
-
-    result = wsgi(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    assert len(started) == 1
-    status, headers = started[0]
-    return status, headers, body
 
 
 def send(options: Options, environ: Dict[str, Any], app: Optional[App] = None) -> Answer:

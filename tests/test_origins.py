@@ -9,7 +9,6 @@ where a raw environ shows more directly that header-breaking bytes are never ech
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlsplit
@@ -23,6 +22,8 @@ from webtest import TestApp
 from wsgi_cors import ConfigError, CORSMiddleware
 from wsgi_cors.errors import Problems
 from wsgi_cors.origins import OriginMatcher, build_origin_matcher
+
+from conftest import call_wsgi, make_environ
 
 ACAO = "Access-Control-Allow-Origin"
 ACAC = "Access-Control-Allow-Credentials"
@@ -64,41 +65,7 @@ def matcher_for(entries: Any) -> OriginMatcher:
 def wsgi_environ(
     origin: str, method: str = "GET", request_method: Optional[str] = None
 ) -> Dict[str, Any]:
-    """A hand-built PEP 3333 environ, for header values WebTest should not be trusted with."""
-    environ: Dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "HTTP_ORIGIN": origin,
-    }
-    if request_method is not None:
-        environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] = request_method
-    return environ
-
-
-def call_directly(app: Any, environ: Dict[str, Any]) -> Tuple[str, List[Header], bytes]:
-    """Call a WSGI app with a recording ``start_response``; return status, headers and body."""
-    recorded: List[Tuple[str, List[Header]]] = []
-
-    def start_response(status: str, headers: List[Header], exc_info: Any = None) -> Any:
-        recorded.append((status, list(headers)))
-        return lambda data: None
-
-    body = b"".join(app(environ, start_response))
-    assert len(recorded) == 1
-    status, headers = recorded[0]
-    return status, headers, body
+    return make_environ(method=method, origin=origin, request_method=request_method)
 
 
 def raw_values(headers: List[Header], name: str) -> List[str]:
@@ -251,7 +218,7 @@ def test_header_breaking_origin_is_never_echoed(kind: str, origin: str) -> None:
     entry, _ = ENTRY_KINDS[kind]
     middleware = CORSMiddleware(trivial_app, origins=[entry], supports_credentials=True)
     for environ in (wsgi_environ(origin), wsgi_environ(origin, "OPTIONS", "GET")):
-        status, headers, body = call_directly(middleware, environ)
+        status, headers, body = call_wsgi(middleware, environ)
         assert status in ("200 OK", "403 Forbidden")
         assert raw_values(headers, ACAO) == []
         assert raw_values(headers, ACAC) == []
@@ -581,7 +548,7 @@ def test_no_response_ever_pairs_star_with_credentials(
         assert "*" in origins or (supports_credentials and "null" in origins)
         return
     environ = wsgi_environ(origin, "OPTIONS", "GET") if preflight else wsgi_environ(origin)
-    _, headers, _ = call_directly(middleware, environ)
+    _, headers, _ = call_wsgi(middleware, environ)
     allow_origin = raw_values(headers, ACAO)
     credentials = raw_values(headers, ACAC)
     assert len(allow_origin) <= 1

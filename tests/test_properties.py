@@ -39,7 +39,6 @@ environment variable has made it the active one.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import string
@@ -54,6 +53,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from wsgi_cors import ConfigError, CORSMiddleware
+
+from conftest import make_environ
 
 Header = Tuple[str, str]
 Verdict = Optional[bool]  # True: must be allowed, False: must be refused, None: either
@@ -882,32 +883,14 @@ def build_environ(request: Request, *, validated: bool = False) -> Dict[str, Any
     raises KeyError), so under the validator a missing path is sent as the equivalent "".
     """
     path = "" if request.path is None and validated else request.path
-    environ: Dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": "" if path is not None else "/app",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    if path is not None:
-        environ["PATH_INFO"] = path
-    for key, value in [
-        ("HTTP_ORIGIN", request.origin),
-        ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", request.acrm),
-        ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", request.acrh),
-        ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", request.acrpn),
-    ]:
-        if value is not None:
-            environ[key] = value
-    return environ
+    return make_environ(
+        method=request.method,
+        path=path,
+        origin=request.origin,
+        request_method=request.acrm,
+        request_headers=request.acrh,
+        private_network=request.acrpn,
+    )
 
 
 # --- Apps -----------------------------------------------------------------------------------
