@@ -100,11 +100,9 @@ class Policy:
         "_no_origin_actual",
         "_preflight_memo",
         "_preflight_tail",
-        "_refused_actual",
         "_vary_actual",
         "_wildcard_actual",
         "actual_by_origin",
-        "actual_vary",
         "allow_private_network",
         "allowed_header_names",
         "any_header",
@@ -116,7 +114,6 @@ class Policy:
         "methods",
         "preflight_response_tail",
         "preflight_status",
-        "preflight_vary",
         "preflight_vary_headers",
         "reflect_headers",
         "refused_preflight_headers",
@@ -167,12 +164,7 @@ class Policy:
         self.star_without_origin = (
             self.matcher.any_origin and not self.wildcard_origin and flags["always_send"]
         )
-        #: Token to merge into ``Vary`` on non-preflight responses, if any.
-        self.actual_vary: Optional[str] = (
-            "Origin" if flags["vary_header"] and not self.wildcard_origin else None
-        )
-        #: Tokens to merge into ``Vary`` on preflight answers, if any.
-        self.preflight_vary: Optional[str] = PREFLIGHT_VARY if flags["vary_header"] else None
+        vary = flags["vary_header"]
 
         any_method, methods = check_methods(options["methods"], label("methods"), problems)
         self.any_method = any_method
@@ -217,7 +209,7 @@ class Policy:
         self.preflight_status = check_preflight_status(
             options["preflight_status"], label("preflight_status"), problems
         )
-        vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if self.preflight_vary else ()
+        vary_header: Headers = (("Vary", PREFLIGHT_VARY),) if vary else ()
         #: The ``Vary`` header added to a preflight answer, if any.
         self.preflight_vary_headers = vary_header
         #: Appended to an allowed preflight answered by the middleware.
@@ -239,14 +231,16 @@ class Policy:
         self._preflight_tail: Headers = credentials_header + (
             ((ACMA, max_age),) if max_age is not None else ()
         )
-        # What actual_headers returns, rendered now: the CORS headers, then Vary.
-        self._vary_actual: Headers = (("Vary", self.actual_vary),) if self.actual_vary else ()
+        # What actual_headers returns, rendered now: the CORS headers, then Vary (an answer
+        # that depends on Origin varies on it, allowed, refused or without an Origin alike).
+        self._vary_actual: Headers = (
+            (("Vary", "Origin"),) if vary and not self.wildcard_origin else ()
+        )
         self._no_origin_actual: Headers = (
             self._wildcard_actual
             if self.wildcard_origin
             else (self._wildcard_actual if self.star_without_origin else ()) + self._vary_actual
         )
-        self._refused_actual: Headers = self._vary_actual
         #: Allowed origin -> its headers: every exact origin now, others as they are seen.
         self._exact_actual: Dict[Optional[str], Headers] = {
             origin: self._allowed_actual(origin) for origin in self.matcher.exact
@@ -293,7 +287,7 @@ class Policy:
                 memo[origin] = headers
             return headers
         logger.debug("CORS request refused: origin %r is not allowed", origin)
-        return self._refused_actual
+        return self._vary_actual
 
     def preflight(
         self,
