@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from .client import Exchange, send
-from .fetch_rules import SAFELISTED_METHODS
+from .client import send
+from .fetch_rules import SAFELISTED_METHODS, preflight_request_headers
 from .report import Step
 from .rules import fail, passed
+from .verify import cors_check
 
 Header = Tuple[str, str]
 
@@ -21,17 +22,12 @@ Header = Tuple[str, str]
 MAX_HEADERS_ASKED = 20
 
 
-def _accepted(exchange: Exchange, origin: str) -> bool:
-    acao = exchange.values("Access-Control-Allow-Origin")
-    return 200 <= exchange.status <= 299 and acao in (["*"], [origin])
-
-
 def _ask(url: str, origin: str, method: str, header: Optional[str], timeout: float) -> bool:
-    headers: List[Header] = [("Origin", origin), ("Access-Control-Request-Method", method)]
-    if header is not None:
-        headers.append(("Access-Control-Request-Headers", header))
-    headers.append(("Accept", "*/*"))
-    return _accepted(send("OPTIONS", url, headers, timeout), origin)
+    """Whether a preflight asking only for ``method`` and ``header`` passes (ok status, ACAO)."""
+    names = [header] if header is not None else []
+    exchange = send("OPTIONS", url, preflight_request_headers(origin, method, names), timeout)
+    ok = 200 <= exchange.status <= 299
+    return ok and all(step.ok for step in cors_check(exchange, origin, credentials=False))
 
 
 def diagnose_refused_preflight(

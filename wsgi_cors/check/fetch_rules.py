@@ -216,3 +216,11 @@ def readable_response_headers(
         elif not lowered.startswith("access-control-"):
             hidden.append(name)
     return readable, hidden
+
+
+def preflight_request_headers(origin: str, method: str, unsafe: List[str]) -> Tuple[Header, ...]:
+    """The headers of a preflight as Chromium sends it ("CORS-preflight request"; no cookies)."""
+    headers: Tuple[Header, ...] = (("Origin", origin), ("Access-Control-Request-Method", method))
+    if unsafe:
+        headers += (("Access-Control-Request-Headers", ",".join(unsafe)),)
+    return (*headers, ("Accept", "*/*"))

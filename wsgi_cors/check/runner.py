@@ -22,6 +22,7 @@ from .fetch_rules import (
     REDIRECT_LIMIT,
     REDIRECT_STATUSES,
     SAFELISTED_METHODS,
+    preflight_request_headers,
     readable_response_headers,
     split_list,
 )
@@ -124,13 +125,7 @@ def _fetch(report: Report, timeout: float, send_request: bool, cookie: Optional[
 
 
 def _preflight_headers(hop: _Hop, unsafe: List[str]) -> Tuple[Header, ...]:
-    headers: Tuple[Header, ...] = (
-        ("Origin", hop.origin_header),
-        ("Access-Control-Request-Method", hop.method),
-    )
-    if unsafe:
-        headers += (("Access-Control-Request-Headers", ",".join(unsafe)),)
-    return (*headers, ("Accept", "*/*"))
+    return preflight_request_headers(hop.origin_header, hop.method, unsafe)
 
 
 def _why_preflight(request: PageRequest) -> str:
