@@ -8,15 +8,13 @@ each asking for one thing, can: they are OPTIONS requests and change nothing.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from .client import send
 from .fetch_rules import SAFELISTED_METHODS, preflight_request_headers
 from .report import Step
 from .rules import fail, passed
 from .verify import cors_check
-
-Header = Tuple[str, str]
 
 #: At most this many requested headers are asked about one by one.
 MAX_HEADERS_ASKED = 20
