@@ -535,6 +535,18 @@ def test_difference_credentials_with_star_is_a_config_error() -> None:
         cors_app(supports_credentials=True)
 
 
+def test_difference_null_with_credentials_needs_the_opt_in() -> None:
+    with pytest.raises(ConfigError, match="allow_null_with_credentials=True"):
+        cors_app(origins=["http://foo.com", "null"], supports_credentials=True)
+    client = cors_app(
+        origins=["http://foo.com", "null"],
+        supports_credentials=True,
+        allow_null_with_credentials=True,
+    )
+    response = client.get("/", headers={"Origin": "null"})
+    assert response.headers["Access-Control-Allow-Origin"] == "null"
+
+
 def test_difference_always_send_never_leaks_an_allowed_origin() -> None:
     response = cors_app(origins=["http://foo.com", "http://bar.com"]).get("/")
     assert "Access-Control-Allow-Origin" not in response.headers
