@@ -41,12 +41,13 @@ import fuzz_common as common
 atheris.enabled_hooks.add("str")
 with atheris.instrument_imports(include=["wsgi_cors"]):
     from wsgi_cors import CORSMiddleware
-    from wsgi_cors.policy import MAX_METHOD_LENGTH, REFUSED_PREFLIGHT_BODY, Policy
-    from wsgi_cors.tokens import (
+    from wsgi_cors.core.http import (
+        MAX_METHOD_LENGTH,
         MAX_WILDCARD_REQUEST_HEADERS_LENGTH,
         parse_request_headers,
         request_headers_length_limit,
     )
+    from wsgi_cors.core.policy import REFUSED_PREFLIGHT_BODY, Policy
 
 logging.getLogger("wsgi_cors").disabled = True
 # wsgiref.validate reports some misuse as warnings; any of them is a finding here.
@@ -251,7 +252,7 @@ def check_acao(policy: Policy, origin: str, acao: List[str], allowed: bool) -> N
 def check_preflight(controls: Controls, origin: str, method: str, acrh: str) -> None:
     middleware = MIDDLEWARES[controls.config]
     client = CLIENTS[controls.config]
-    policy = middleware.policy
+    policy = middleware.resources.policies[0]
     extra = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": method}
     if acrh:
         extra["HTTP_ACCESS_CONTROL_REQUEST_HEADERS"] = acrh
@@ -293,7 +294,7 @@ def check_actual(controls: Controls, origin: str) -> None:
     assert response.status == "200 OK", response.status
     assert response.body == b"app", response.body
     acao = values(response.headers, "Access-Control-Allow-Origin")
-    check_acao(MIDDLEWARES[controls.config].policy, origin, acao, bool(acao))
+    check_acao(MIDDLEWARES[controls.config].resources.policies[0], origin, acao, bool(acao))
 
 
 def check(data: bytes) -> None:

@@ -9,12 +9,12 @@ both. A configured line starting with ``@`` is a directive (see ``_DIRECTIVES``)
 compiled regex, a predicate, a non-string entry, or the shape of the ``origins`` value.
 
 Every configured string goes through ``canonicalize_origin``; the whole list through
-``build_origin_matcher`` (which records problems, it never raises); every request origin
+``normalize_origins`` (which records problems, it never raises); every request origin
 through ``OriginMatcher.allows``. Checked on every input:
 
-* nothing raises (``canonicalize_origin`` and ``build_origin_matcher`` report problems as
+* nothing raises (``canonicalize_origin`` and ``normalize_origins`` report problems as
   values; a predicate's exception counts as "no");
-* ``canonicalize_origin`` returns ``(str, bool, None | str)``; an accepted entry is in
+* ``canonicalize_origin`` returns ``(str, None | Problem)``; an accepted entry is in
   canonical form (a serialised origin, ``null``, or a wildcard in the documented forms) and
   canonicalising it again gives the same result;
 * every accepted exact entry is allowed;
@@ -35,8 +35,8 @@ import fuzz_common as common
 
 atheris.enabled_hooks.add("str")
 with atheris.instrument_imports(include=["wsgi_cors"]):
-    from wsgi_cors.errors import Problems
-    from wsgi_cors.origins import OriginMatcher, build_origin_matcher, canonicalize_origin
+    from wsgi_cors.core.origins import OriginMatcher, canonicalize_origin, normalize_origins
+    from wsgi_cors.core.problems import Problem
 
 # A raising predicate is logged with a traceback by design; keep the fuzzer's output readable.
 logging.getLogger("wsgi_cors").disabled = True
@@ -115,14 +115,13 @@ def split_input(data: bytes) -> Tuple[List[str], List[str]]:
 
 
 def check_canonical(entry: str) -> None:
-    canonical, is_pattern, problem = canonicalize_origin(entry)
+    canonical, problem = canonicalize_origin(entry)
     assert type(canonical) is str, canonical
-    assert type(is_pattern) is bool, is_pattern
+    is_pattern = canonical.endswith(":*") or "://*." in canonical
     if problem is not None:
-        assert type(problem) is str, problem
-        assert problem, entry
+        assert type(problem) is Problem, problem
+        assert problem.message, entry
         assert canonical == "", (entry, canonical)
-        assert not is_pattern, entry
         return
     if entry == "null":
         assert (canonical, is_pattern) == ("null", False), canonical
@@ -132,7 +131,7 @@ def check_canonical(entry: str) -> None:
     else:
         assert common.SERIALIZED_ORIGIN.fullmatch(canonical), (entry, canonical)
     again = canonicalize_origin(canonical)
-    assert again == (canonical, is_pattern, None), (entry, canonical, again)
+    assert again == (canonical, None), (entry, canonical, again)
 
 
 def _port_matches(wanted: Optional[str], port: Optional[str]) -> bool:
@@ -189,10 +188,9 @@ def check(data: bytes) -> None:
     for entry in config.strings:
         check_canonical(entry)
 
-    problems = Problems()
-    matcher = build_origin_matcher(config.value, problems)
-    assert isinstance(matcher, OriginMatcher)
-    assert all(type(message) is str for message in problems.messages)
+    normalized, problems = normalize_origins(config.value)
+    matcher = OriginMatcher.from_entries(normalized)
+    assert all(type(problem) is Problem for problem in problems)
     for exact in matcher.exact:
         assert matcher.allows(exact) is True, exact
         assert exact == "null" or common.SERIALIZED_ORIGIN.fullmatch(exact), exact

@@ -37,7 +37,7 @@ import fuzz_common as common
 atheris.enabled_hooks.add("str")
 with atheris.instrument_imports(include=["wsgi_cors"]):
     from wsgi_cors import ConfigError, CORSMiddleware
-    from wsgi_cors.options import DEFAULTS
+    from wsgi_cors.core.config import DEFAULTS
     from wsgi_cors.paste import filter_factory, parse_options
 
 logging.getLogger("wsgi_cors").disabled = True
@@ -89,8 +89,9 @@ def read_conf(text: str) -> Optional[Tuple[Dict[str, Any], str]]:
 
 
 def check_error(error: ConfigError, conf: Mapping[str, Any], prefix: str) -> None:
-    problems = error.problems
-    assert type(problems) is list, problems
+    problems = error.lines
+    assert type(error.problems) is tuple, error.problems
+    assert len(problems) == len(error.problems), error
     assert problems, error
     labels = {prefix + key for key in conf} | {prefix + "origins", prefix + "resources"}
     # A Python value (a resources dict) is checked by the core, which names its own parts.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from .middleware import CORSMiddleware
+from .wsgi import CORSMiddleware
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .middleware import CORSMiddleware
-from .paste import parse_options
+from .paste import load_config
+from .wsgi import CORSMiddleware
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -39,9 +39,10 @@ def middleware_from_settings(
     """Wrap ``app`` in ``CORSMiddleware`` configured by the ``prefix`` keys of ``settings``.
 
     Keys without the prefix are ignored; ``<prefix>origins`` is required. A
-    string value is parsed as in an ini file, any other value is used as it is.
-    Raises one :class:`~wsgi_cors.ConfigError` whose lines name the settings keys
+    string value is parsed as in an ini file, any other value is used as it is
+    (and validated the same way). Raises one :class:`~wsgi_cors.ConfigError`
+    whose lines name the settings keys
     (``cors.supports_credentials: 'maybe' is not a boolean; use true or false``).
     """
     conf = {key[len(prefix) :]: value for key, value in settings.items() if key.startswith(prefix)}
-    return CORSMiddleware(app, **parse_options(conf, key_prefix=prefix))
+    return CORSMiddleware(app, config=load_config(conf, key_prefix=prefix))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from ..tokens import is_token
+from ..core.http import is_token
 
 Header = Tuple[str, str]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import List, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from ..tokens import is_token
+from ..core.http import is_token
 from .fetch_rules import (
     FORBIDDEN_METHODS,
     SAFELISTED_METHODS,

@@ -5,7 +5,7 @@ Change ``from flask_cors import CORS, cross_origin`` to
 """
 
 from .._version import __version__
-from ..options import ALL_METHODS
+from ..core.options import ALL_METHODS
 from .decorator import cross_origin
 from .extension import CORS
 

@@ -1,18 +1,19 @@
-"""``cross_origin``: Flask-CORS's per-view decorator, deciding with the core policy."""
+"""``cross_origin``: Flask-CORS's per-view decorator, deciding with the engine."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import weakref
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Dict, TypeVar
 
 from flask import Flask, current_app, make_response, request
 
-from ..policy import Policy
-from ..resources import build_resource_table
-from .extension import mark_decorated, resolve_for_decorator
-from .responses import apply_policy
+from ..compat.flask_cors import FLASK_DEFAULTS, build_config, config_options
+from ..core.codec import WSGI_CODEC, StrHeader
+from ..core.engine import Engine
+from ..core.resources import wsgi_path
+from .responses import DECORATED_VIEWS, apply_engine
 
 logger = logging.getLogger("wsgi_cors.flask")
 
@@ -33,16 +34,21 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
     if "resources" in kwargs:
         logger.warning("cross_origin ignores the 'resources' option, as Flask-CORS does")
         kwargs = {key: value for key, value in kwargs.items() if key != "resources"}
-    automatic_options = kwargs.get("automatic_options", True)
-    build_resource_table(resolve_for_decorator(None, kwargs))  # fail fast on bad options
-    policies: weakref.WeakKeyDictionary[Flask, Policy] = weakref.WeakKeyDictionary()
+    checked = build_config({**FLASK_DEFAULTS, **kwargs}, with_resources=False)
+    automatic_options = checked.automatic_options
+    engines: weakref.WeakKeyDictionary[Flask, Engine[StrHeader, str]] = weakref.WeakKeyDictionary()
 
-    def policy_for(app: Flask) -> Policy:
-        policy = policies.get(app)
-        if policy is None:
-            policy, _ = build_resource_table(resolve_for_decorator(app, kwargs))
-            policies[app] = policy
-        return policy
+    def engine_for(app: Flask) -> Engine[StrHeader, str]:
+        engine = engines.get(app)
+        if engine is None:
+            config: Dict[str, Any] = config_options(app.config)
+            resolved = build_config(
+                {**FLASK_DEFAULTS, **config, **kwargs},
+                from_app_config=set(config) - set(kwargs),
+                with_resources=False,
+            )
+            engine = engines[app] = Engine(resolved.config, WSGI_CODEC, wsgi_path)
+        return engine
 
     def decorator(view: View) -> View:
         if automatic_options:
@@ -58,10 +64,10 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
                 response = app.make_default_options_response()
             else:
                 response = make_response(app.ensure_sync(view)(*view_args, **view_kwargs))
-            apply_policy(policy_for(app), response)
+            apply_engine(engine_for(app), response)
             return response
 
-        mark_decorated(wrapped)
+        DECORATED_VIEWS.add(wrapped)
         return wrapped  # type: ignore[return-value]
 
     return decorator

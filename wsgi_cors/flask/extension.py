@@ -1,75 +1,35 @@
-"""``CORS``: the Flask-CORS compatible extension, installing the core middleware."""
+"""``CORS``: the Flask-CORS compatible extension, installing the WSGI shell."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Union
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Problems
-from ..middleware import CORSMiddleware
-from ..policy import Policy
-from ..resources import build_resource_table
-from .options import FLASK_DEFAULTS, config_options, to_core_options, to_core_resources
-from .responses import already_handled, apply_policy
+from ..compat.flask_cors import FLASK_DEFAULTS, build_config, config_options
+from ..core.codec import WSGI_CODEC
+from ..core.engine import Engine
+from ..core.resources import wsgi_path
+from ..wsgi import CORSMiddleware
+from .responses import DECORATED_VIEWS, already_handled, apply_engine
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
-
-#: Set on a view function by ``cross_origin``: its own options decide CORS.
-DECORATED_ATTRIBUTE = "_wsgi_cors_decorated"
-
-_decorated_views = 0
+    from _typeshed.wsgi import WSGIEnvironment
 
 
-def mark_decorated(view: object) -> None:
-    """Mark ``view`` as deciding CORS itself (``cross_origin``)."""
-    global _decorated_views
-    setattr(view, DECORATED_ATTRIBUTE, True)
-    _decorated_views += 1
-
-
-def core_options(options: Dict[str, Any]) -> Dict[str, Any]:
-    """Translate resolved Flask-CORS options (with ``resources``) into core options.
-
-    Raises :class:`~wsgi_cors.ConfigError` for a problem found while translating;
-    the core reports everything else when the middleware is built.
-    """
-    problems = Problems()
-    core = to_core_options(options, problems)
-    core["resources"] = to_core_resources(options["resources"], problems)
-    # Flask itself turns a view's exception into a 500 response, which the shim
-    # decorates; when Flask propagates instead (testing, debug), so do we, as
-    # Flask-CORS does.
-    core["intercept_exceptions"] = False
-    problems.raise_if_any()
-    return core
-
-
-class FlaskCORSMiddleware(CORSMiddleware):
-    """The core middleware, handing preflights of ``cross_origin`` views to Flask."""
-
-    def __init__(self, app: WSGIApplication, *, flask_app: Flask, **options: Any) -> None:
-        super().__init__(app, **options)
-        self.flask_app = flask_app
-
-    _may_hand_preflights_to_app = True
-
-    def _hands_preflight_to_app(
-        self, policy: Policy, environ: WSGIEnvironment, request_method: str
-    ) -> bool:
-        """Preflights of ``cross_origin`` views go to Flask, where the decorator answers them."""
-        if not _decorated_views:
-            return False
-        try:
-            endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match(
-                method=request_method
-            )
-        except (HTTPException, LookupError, ValueError):
-            return False
-        view = self.flask_app.view_functions.get(str(endpoint))
-        return bool(getattr(view, DECORATED_ATTRIBUTE, False))
+def decorated_view_answers(flask_app: Flask, environ: WSGIEnvironment) -> bool:
+    """Whether this preflight's route is a ``cross_origin`` view, which answers it itself."""
+    if not DECORATED_VIEWS:
+        return False
+    try:
+        endpoint, _ = flask_app.url_map.bind_to_environ(environ).match(
+            method=environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        )
+    except (HTTPException, LookupError, ValueError):
+        return False
+    view = flask_app.view_functions.get(str(endpoint))
+    return view is not None and view in DECORATED_VIEWS
 
 
 class CORS:
@@ -78,10 +38,12 @@ class CORS:
     ``CORS(app, **options)`` or ``CORS(**options).init_app(app, **more)``, for
     any number of apps or blueprints. Options resolve as in Flask-CORS:
     defaults < ``app.config["CORS_*"]`` < constructor < ``init_app`` <
-    per-resource options. On an app, the core middleware is installed on
-    ``app.wsgi_app``, so preflights are answered before routing and
-    ``before_request`` hooks. On a blueprint, its ``after_request`` hook applies
-    the same policy to the blueprint's responses.
+    per-resource options, and are validated here: a mistake raises one
+    :class:`~wsgi_cors.ConfigError` naming the keyword or the ``CORS_*`` key
+    you wrote. On an app, the middleware is installed on ``app.wsgi_app``, so
+    preflights are answered before routing and ``before_request`` hooks. On a
+    blueprint, its ``after_request`` hook applies the same policy to the
+    blueprint's responses.
     """
 
     def __init__(self, app: Union[Flask, Blueprint, None] = None, **kwargs: Any) -> None:
@@ -91,35 +53,26 @@ class CORS:
 
     def init_app(self, app: Union[Flask, Blueprint], **kwargs: Any) -> None:
         """Install CORS on ``app`` (a Flask app or a blueprint)."""
-        config = config_options(app.config) if isinstance(app, Flask) else {}
-        options = {**FLASK_DEFAULTS, **config, **self._options, **kwargs}
-        core = core_options(options)
+        config: Dict[str, Any] = config_options(app.config) if isinstance(app, Flask) else {}
+        given = {**self._options, **kwargs}
+        options = {**FLASK_DEFAULTS, **config, **given}
+        # The extension answers every preflight, as Flask-CORS does: automatic_options is
+        # validated, then left to cross_origin, the only place Flask-CORS reads it.
+        flask_config = build_config(options, from_app_config=set(config) - set(given))
         if isinstance(app, Flask):
-            app.wsgi_app = FlaskCORSMiddleware(  # type: ignore[method-assign]
-                app.wsgi_app, flask_app=app, **{**core, "automatic_options": True}
+            flask_app = app
+            app.wsgi_app = CORSMiddleware(  # type: ignore[method-assign]
+                app.wsgi_app,
+                config=flask_config.config,
+                app_answers_preflight=lambda environ: decorated_view_answers(flask_app, environ),
             )
             app.extensions["wsgi_cors"] = self
             return
-        _, table = build_resource_table({**core, "automatic_options": True})
+        engine = Engine(flask_config.config, WSGI_CODEC, wsgi_path)
 
         def add_cors(response: Response) -> Response:
             if not already_handled():
-                policy = table.select(request.environ.get("PATH_INFO", ""))
-                if policy is not None:
-                    apply_policy(policy, response)
+                apply_engine(engine, response)
             return response
 
         app.after_request(add_cors)
-
-
-def resolve_for_decorator(app: Optional[Flask], kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """Options of a ``cross_origin`` view: defaults < app config < decorator kwargs."""
-    config = config_options(app.config) if app is not None else {}
-    options = {**FLASK_DEFAULTS, **config, **kwargs}
-    options["resources"] = None
-    problems = Problems()
-    core = to_core_options(options, problems)
-    core["resources"] = None
-    core["intercept_exceptions"] = False
-    problems.raise_if_any()
-    return core

@@ -1,17 +1,40 @@
-"""Applying a core policy to a Flask response, for the decorator and blueprints."""
+"""Deciding CORS inside Flask, for the decorator and blueprints: the engine, asked about
+Flask's current request, its headers merged into the response."""
 
 from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Response, request
 from werkzeug.datastructures import Headers
 
-from ..middleware import HANDLED_ENVIRON_KEY, cors_for_request
-from ..policy import Policy
-from ..response import add_cors_headers
+from ..core.codec import StrHeader
+from ..core.engine import CORSRequest, Engine
+from ..core.vary import STR_FORMS, add_cors_headers
+from ..wsgi import ALREADY_HANDLED_KEY
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+#: View functions wrapped by ``cross_origin``: they decide CORS (and preflights) themselves.
+DECORATED_VIEWS: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
 
 
-def apply_policy(policy: Policy, response: Response) -> None:
-    """Add the CORS headers ``policy`` decides for the current request to ``response``.
+def cors_request(environ: WSGIEnvironment) -> CORSRequest:
+    """The CORS parts of a WSGI request."""
+    return CORSRequest(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=environ.get("PATH_INFO", ""),
+        origin=environ.get("HTTP_ORIGIN"),
+        request_method=environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+        request_headers=environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        request_private_network=environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+    )
+
+
+def apply_engine(engine: Engine[StrHeader, str], response: Response) -> None:
+    """Add the headers ``engine`` decides for the current request to ``response``.
 
     The same decisions as the middleware: a preflight gets the preflight
     headers if allowed, anything else the actual-response headers; ``Vary`` is
@@ -19,13 +42,14 @@ def apply_policy(policy: Policy, response: Response) -> None:
     :class:`~wsgi_cors.CORSMiddleware` adds nothing more.
     """
     environ = request.environ
+    decision = engine.decide(cors_request(environ))
     current = response.headers.to_wsgi_list()
-    updated = add_cors_headers(current, cors_for_request(policy, environ))
+    updated = add_cors_headers(current, decision.headers, STR_FORMS)
     if updated is not current:
         response.headers = Headers(updated)
-    environ[HANDLED_ENVIRON_KEY] = True
+    environ[ALREADY_HANDLED_KEY] = True
 
 
 def already_handled() -> bool:
     """Whether an inner layer (the decorator) already decided CORS for this request."""
-    return bool(request.environ.get(HANDLED_ENVIRON_KEY))
+    return bool(request.environ.get(ALREADY_HANDLED_KEY))

@@ -1,0 +1,166 @@
+"""``CORSMiddleware``: the WSGI shell around the engine.
+
+Per request it reads ``PATH_INFO``, ``HTTP_ORIGIN`` and, for preflights, the
+``Access-Control-Request-*`` headers; picks the resource; and either answers
+the preflight itself or calls the app through a ``start_response`` shim that
+adds headers rendered at construction. The app's body iterable is returned as
+is: never read, wrapped or buffered.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Tuple
+
+from .core.codec import WSGI_CODEC, StrHeader
+from .core.config import CORSConfig
+from .core.engine import Engine
+from .core.policy import Policy
+from .core.problems import ConfigError, Problem
+from .core.resources import ResourceTable, wsgi_path
+from .core.vary import STR_FORMS, add_cors_headers, needs_merge
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from typing_extensions import Unpack
+
+    from .core.options import CORSOptions
+
+logger = logging.getLogger("wsgi_cors")
+
+#: An inner layer that decided CORS for a request itself (a per-view decorator, say) sets
+#: ``environ[ALREADY_HANDLED_KEY] = True``; the middleware then leaves that response alone.
+ALREADY_HANDLED_KEY = "wsgi_cors.already_handled"
+
+WSGIPolicy = Policy[StrHeader, str]
+
+_ERROR_BODY = b"Internal Server Error\n"
+_ERROR_HEADERS = (
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Length", str(len(_ERROR_BODY))),
+)
+
+
+class CORSMiddleware:
+    """Add CORS to any WSGI application.
+
+    ``CORSMiddleware(app, **options)`` takes the options of
+    :class:`~wsgi_cors.CORSConfig` as keyword arguments (or one ready
+    ``config=CORSConfig(...)``). They are validated here, once: a bad
+    configuration raises one :class:`~wsgi_cors.ConfigError` listing every
+    problem.
+
+    Preflights (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``)
+    on a covered path are answered here without calling ``app``: allowed ones
+    with ``preflight_status`` and the CORS headers, refused ones with 403 and
+    none. Every other request goes to ``app``, and the CORS headers are added to
+    whatever status it sends.
+
+    ``app_answers_preflight(environ)`` is for an inner layer that answers some
+    preflights itself (a per-view decorator): for a preflight it returns True
+    for, the middleware calls ``app`` and leaves the response to that layer,
+    unless it does not mark the request handled (see
+    :data:`ALREADY_HANDLED_KEY`), in which case the preflight's headers are
+    added to the app's answer.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        config: Optional[CORSConfig] = None,
+        app_answers_preflight: Optional[Callable[[WSGIEnvironment], bool]] = None,
+        **options: Unpack[CORSOptions],
+    ) -> None:
+        if config is not None and options:
+            raise ConfigError(
+                [
+                    Problem(
+                        (),
+                        "config-and-options",
+                        f"config= was given together with {', '.join(sorted(options))}",
+                        "put every option in the CORSConfig, or pass only keyword options",
+                    )
+                ]
+            )
+        self.app = app
+        #: The validated, normalised configuration.
+        self.config: CORSConfig = config if config is not None else CORSConfig.from_mapping(options)
+        self.engine: Engine[StrHeader, str] = Engine(self.config, WSGI_CODEC, wsgi_path)
+        #: The per-path resource table.
+        self.resources: ResourceTable[StrHeader, str] = self.engine.table
+        self.app_answers_preflight = app_answers_preflight
+        self._only_policy = self.resources.only_policy
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        policy = self._only_policy or self.resources.select(environ.get("PATH_INFO", ""))
+        if policy is None:
+            return self.app(environ, start_response)
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
+            request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+            if request_method is not None:
+                return self._preflight(policy, environ, start_response, origin, request_method)
+        added = policy.actual_by_origin[origin]
+        if not added and not policy.intercept_exceptions:
+            return self.app(environ, start_response)
+        return self._call_app(policy, environ, start_response, added)
+
+    def _preflight(
+        self,
+        policy: WSGIPolicy,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        origin: str,
+        request_method: str,
+    ) -> Iterable[bytes]:
+        answer = policy.preflight(
+            origin,
+            request_method,
+            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+        )
+        if not policy.automatic_options or (
+            self.app_answers_preflight is not None and self.app_answers_preflight(environ)
+        ):
+            return self._call_app(policy, environ, start_response, answer.headers)
+        start_response(answer.status, list(answer.response_headers))
+        return [answer.body] if answer.body else []
+
+    def _call_app(
+        self,
+        policy: WSGIPolicy,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        added: Tuple[StrHeader, ...],
+    ) -> Iterable[bytes]:
+        """Call the app through a shim adding ``added``; with ``intercept_exceptions``, turn an
+        exception raised before ``start_response`` into a 500 that carries them."""
+        started = False
+
+        def cors_start_response(
+            status: str, headers: List[StrHeader], exc_info: Optional[OptExcInfo] = None
+        ) -> Callable[[bytes], object]:
+            nonlocal started
+            started = True
+            if ALREADY_HANDLED_KEY in environ or not added:
+                return start_response(status, headers, exc_info)
+            if needs_merge(headers, STR_FORMS):
+                return start_response(status, add_cors_headers(headers, added, STR_FORMS), exc_info)
+            return start_response(status, [*headers, *added], exc_info)
+
+        if not policy.intercept_exceptions:
+            return self.app(environ, cors_start_response)
+        try:
+            return self.app(environ, cors_start_response)
+        except Exception:
+            if started:
+                raise
+            logger.exception(
+                "unhandled exception in the wrapped application for %r; answering 500 with "
+                "CORS headers",
+                environ.get("PATH_INFO", ""),
+            )
+            cors_start_response("500 Internal Server Error", list(_ERROR_HEADERS))
+            return [_ERROR_BODY]
