@@ -325,7 +325,9 @@ def _normalize(values: Mapping[str, object]) -> Tuple[Dict[str, object], List[Pr
         for problem in merged_problems:
             if problem.path[0] not in known:
                 # A cross-option problem belongs to the option this resource overrode.
-                overridden = [name for name in _CROSS_OPTIONS.get(problem.code, ()) if name in known]
+                overridden = [
+                    name for name in _CROSS_OPTIONS.get(problem.code, ()) if name in known
+                ]
                 if overridden:
                     problem = replace(problem, path=(overridden[0], *problem.path[1:]))
                 elif problem in problems:

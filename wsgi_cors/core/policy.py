@@ -97,6 +97,7 @@ class Policy(Generic[HeaderT, StatusT]):
         "_acam",
         "_actual_tail",
         "_any_method_acam",
+        "_exact_allow_origin",
         "_header",
         "_memoize",
         "_preflight_memo",
@@ -244,8 +245,12 @@ class Policy(Generic[HeaderT, StatusT]):
         pinned[None] = no_origin
         #: ``actual_by_origin[origin]`` is :meth:`actual_headers`: exact origins and no origin
         #: are rendered now, others decided when first seen (and remembered if allowed).
+        #: The prebuilt ``Access-Control-Allow-Origin`` of each exact origin, for preflights.
+        self._exact_allow_origin = {origin: pinned[origin][0] for origin in self.matcher.exact}
+        # Room for as many remembered origins as pinned ones, so that emptying the memo (and
+        # pinning again) costs O(1) per remembered origin however many origins are listed.
         self.actual_by_origin: BoundedMemo[Optional[str], Tuple[HeaderT, ...]] = BoundedMemo(
-            self._decide_actual, MEMO_SIZE, pinned
+            self._decide_actual, MEMO_SIZE + len(pinned), pinned
         )
 
     def _allowed_actual(self, origin: str) -> Tuple[HeaderT, ...]:
@@ -276,8 +281,11 @@ class Policy(Generic[HeaderT, StatusT]):
             return self._wildcard_actual, remember
         if self.matcher.allows(origin):
             return self._allowed_actual(origin), remember
-        logger.debug("CORS request refused: origin %.200r is not allowed", origin)
-        return self._vary_actual, False
+        # A refusal is remembered too, unless DEBUG logging is on: then each one is logged.
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("CORS request refused: origin %.200r is not allowed", origin)
+            return self._vary_actual, False
+        return self._vary_actual, remember
 
     # --- Preflights ---------------------------------------------------------------------------
 
@@ -348,6 +356,9 @@ class Policy(Generic[HeaderT, StatusT]):
 
     def _origin_step(self, origin: str) -> Optional[HeaderT]:
         """``Access-Control-Allow-Origin`` for an allowed origin, or None."""
+        exact = self._exact_allow_origin.get(origin)
+        if exact is not None:
+            return exact
         if self.wildcard_origin:
             return self._wildcard_actual[0]
         if self.matcher.allows(origin):
@@ -376,7 +387,12 @@ class Policy(Generic[HeaderT, StatusT]):
         listed = (self._acah,) if self._acah is not None else ()
         if not value:
             return True, listed
-        names = parse_request_headers(value, self.request_headers_limit)
+        # The parser checks the length first too; checking here spares a hostile value the call.
+        names = (
+            parse_request_headers(value, self.request_headers_limit)
+            if len(value) <= self.request_headers_limit
+            else None
+        )
         if names is None:
             logger.debug(
                 "CORS preflight refused: Access-Control-Request-Headers %.200r is malformed or "

@@ -28,18 +28,6 @@ BYTES_FORMS: HeaderForms[bytes] = HeaderForms(
 )
 
 
-def needs_merge(app_headers: Sequence[Tuple[AnyStr, AnyStr]], forms: HeaderForms[AnyStr]) -> bool:
-    """Whether the app set ``Vary`` or ``Access-Control-Allow-Origin`` itself."""
-    vary, allow_origin = forms.vary, forms.allow_origin
-    lengths = (len(vary), len(allow_origin))
-    for name, _ in app_headers:
-        if len(name) in lengths:
-            lowered = name.lower()
-            if lowered in (vary, allow_origin):
-                return True
-    return False
-
-
 def add_cors_headers(
     app_headers: List[Tuple[AnyStr, AnyStr]],
     added: Sequence[Tuple[AnyStr, AnyStr]],
@@ -47,17 +35,13 @@ def add_cors_headers(
 ) -> List[Tuple[AnyStr, AnyStr]]:
     """A new header list: ``app_headers`` plus ``added`` (CORS headers, then maybe one ``Vary``).
 
-    In the common case (the app sets neither ``Vary`` nor
-    ``Access-Control-Allow-Origin``) that is one concatenation. Otherwise: if
-    the app set ``Access-Control-Allow-Origin``, its CORS headers win and only
+    If the app set ``Access-Control-Allow-Origin``, its CORS headers win and only
     our ``Vary`` tokens are merged, so the response keeps exactly one. Tokens
     missing from the app's ``Vary`` (compared case-insensitively over all its
     ``Vary`` lines) are appended to its first one; ``Vary: *`` is left alone.
     """
     if not added:
         return app_headers
-    if not needs_merge(app_headers, forms):
-        return app_headers + list(added)
     vary = forms.vary
     ours = [value for name, value in added if name.lower() == vary]
     cors = [header for header in added if header[0].lower() != vary]
