@@ -29,7 +29,7 @@ from wsgi_cors import ConfigError, CORSMiddleware
 from wsgi_cors.origins import canonicalize_origin
 from wsgi_cors.paste import parse_options
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FUZZ = REPO / "fuzz"
 CORPUS = FUZZ / "corpus"
 TARGETS = ("origins", "acrh", "paste")

@@ -17,7 +17,7 @@ import pytest
 from wsgi_cors.cli import main
 from wsgi_cors.demo import Demo
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 README_API_PORT = "8100"
 README_PAGE_PORT = "8101"
 

@@ -16,10 +16,10 @@ from typing import Iterator, List, Tuple
 from wsgiref.validate import validator
 
 import pytest
-from test_gunicorn import free_port, preflight, readme_argv, readme_block, send, serving
 from webtest import TestApp
 
 from conftest import ALLOWED, OTHER, header_values, preflight_headers
+from servers.test_gunicorn import free_port, preflight, readme_argv, readme_block, send, serving
 
 Calls = List[Tuple[str, str]]
 
@@ -212,6 +212,7 @@ def test_paths_outside_the_resources_are_untouched(django_app: TestApp) -> None:
     assert header_values(response, "Vary") == []
 
 
+@pytest.mark.servers
 def test_gunicorn_serves_the_readme_wsgi_py(project: Path, tmp_path: Path) -> None:
     port = free_port()
     argv = readme_argv(GUNICORN_DJANGO, port)

@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Callable, Dict
 
 import pytest
-from test_django import GUNICORN_DJANGO
-from test_gunicorn import (
+from webtest import TestApp
+
+from wsgi_cors import CORSMiddleware
+from wsgi_cors.paste import filter_factory
+
+from conftest import ALLOWED, preflight_headers
+from integrations.test_django import GUNICORN_DJANGO
+from servers.test_gunicorn import (
     EXAMPLES,
     GUNICORN_CHECK,
     GUNICORN_PASTE,
@@ -30,12 +36,8 @@ from test_gunicorn import (
     send,
     serving,
 )
-from webtest import TestApp
 
-from wsgi_cors import CORSMiddleware
-from wsgi_cors.paste import filter_factory
-
-from conftest import ALLOWED, preflight_headers
+pytestmark = pytest.mark.servers
 
 SERVE_PLAIN = "python examples/plain_wsgi.py --port 8000"
 SERVE_FLASK = "python examples/flask_app.py --port 5000"
@@ -192,7 +194,7 @@ def test_the_readme_python_snippets_are_the_examples_code() -> None:
     for block in code_blocks("python"):
         first, _, code = block.partition("\n")
         if first == "# mysite/wsgi.py":
-            continue  # written into a Django project and run by tests/test_django.py
+            continue  # written into a Django project and run by tests/integrations/test_django.py
         assert first.startswith("# examples/"), first
         source = (REPO / first[2:]).read_text(encoding="utf-8")
         assert code in source, f"README's {first} snippet is not in the file"

@@ -35,13 +35,17 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "wsgi_cors"
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("build") is None,
-    reason="PyPA build is not installed: pip install -e '.[test]'",
-)
+pytestmark = [
+    pytest.mark.release,
+    pytest.mark.network,
+    pytest.mark.skipif(
+        importlib.util.find_spec("build") is None,
+        reason="PyPA build is not installed: pip install -e '.[test]'",
+    ),
+]
 
 # What the sdist ships beside the package (see MANIFEST.in): the test suite, so the sdist's
 # tests run; what those tests import or run (the examples, also used by the README, and the

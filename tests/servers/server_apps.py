@@ -1,7 +1,7 @@
 """The WSGI apps that the real-server tests serve: one CORSMiddleware-wrapped app for all servers.
 
 Every server (gunicorn in a subprocess, waitress, Werkzeug and wsgiref in threads) loads
-:func:`make_app`; gunicorn as ``server_apps:make_app(work_dir='...')``. What the app did is
+:func:`make_app`; gunicorn as ``servers.server_apps:make_app(work_dir='...')``. What the app did is
 visible over the wire, so the same checks work in and out of process:
 
 * every response the app itself makes carries ``X-App: called`` (a preflight answered by the

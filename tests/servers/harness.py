@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from test_gunicorn import CONTROL_SOCKET_FLAG, REPO, free_port, serving
+from servers.test_gunicorn import CONTROL_SOCKET_FLAG, REPO, free_port, serving
 
 HOST = "127.0.0.1"
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 SERVER_NAMES = ("gunicorn", "waitress", "werkzeug", "wsgiref")
 #: Bounded waits: a thread server's loop to stop, a raw response to arrive.
 JOIN_TIMEOUT = 10.0

@@ -1,6 +1,6 @@
 """Concurrency on the memoized paths, in process and under a threaded gunicorn worker.
 
-``tests/test_concurrency.py`` covers exact origins shared by a few threads. Here the decisions
+``tests/wsgi/test_concurrency.py`` covers exact origins shared by a few threads. Here the decisions
 that are remembered at run time are hammered: origins allowed by a wildcard or a regex (the
 per-policy ``actual_by_origin`` memo) and allowed preflights (the preflight memo). Both are
 bounded and emptied when full, so thousands of distinct origins from many threads go through
@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 import pytest
-from server_apps import ALLOWED, ITEMS_BODY, REFUSED
-from servers import HOST, run_server
 
 from wsgi_cors import CORSMiddleware
 from wsgi_cors.policy import MEMO_SIZE, PREFLIGHT_VARY
+
+from servers.harness import HOST, run_server
+from servers.server_apps import ALLOWED, ITEMS_BODY, REFUSED
+
+pytestmark = pytest.mark.servers
 
 Header = Tuple[str, str]
 
@@ -280,7 +283,7 @@ def run_client(port: int, client: int, deadline: float, threads_seen: Set[str]) 
 def test_a_gthread_worker_under_load_never_mixes_origins(tmp_path: Path) -> None:
     gthread = ["--worker-class", "gthread", "--threads", "8", "--keep-alive", "30"]
     with run_server(
-        "gunicorn", "server_apps:make_app", {"work_dir": str(tmp_path)}, tmp_path, gthread
+        "gunicorn", "servers.server_apps:make_app", {"work_dir": str(tmp_path)}, tmp_path, gthread
     ) as server:
         deadline = time.monotonic() + RUN_DEADLINE
         threads_seen: Set[str] = set()

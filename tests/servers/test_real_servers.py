@@ -15,7 +15,20 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
-from server_apps import (
+from test_gunicorn import Reply, preflight, send
+
+from wsgi_cors.policy import PREFLIGHT_VARY, REFUSED_PREFLIGHT_BODY
+
+from servers.harness import (
+    HOST,
+    READ_TIMEOUT,
+    SERVER_NAMES,
+    RawResponse,
+    RunningServer,
+    raw_exchange,
+    run_server,
+)
+from servers.server_apps import (
     ALLOWED,
     EXPOSE,
     FILE_BODY,
@@ -29,18 +42,8 @@ from server_apps import (
     open_gate,
     stream_path,
 )
-from servers import (
-    HOST,
-    READ_TIMEOUT,
-    SERVER_NAMES,
-    RawResponse,
-    RunningServer,
-    raw_exchange,
-    run_server,
-)
-from test_gunicorn import Reply, preflight, send
 
-from wsgi_cors.policy import PREFLIGHT_VARY, REFUSED_PREFLIGHT_BODY
+pytestmark = pytest.mark.servers
 
 #: Allowed by the wildcard ``https://*.example.org``.
 WILDCARD_ALLOWED = "https://shop.example.org"
@@ -56,7 +59,7 @@ def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module", params=SERVER_NAMES)
 def server(request: pytest.FixtureRequest, work_dir: Path) -> Iterator[RunningServer]:
     with run_server(
-        request.param, "server_apps:make_app", {"work_dir": str(work_dir)}, work_dir
+        request.param, "servers.server_apps:make_app", {"work_dir": str(work_dir)}, work_dir
     ) as running:
         yield running
 

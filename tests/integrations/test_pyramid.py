@@ -1,7 +1,7 @@
 """Pyramid: ``config.make_wsgi_app()`` wrapped in ``CORSMiddleware``, and ``cors.*`` settings.
 
 Real Pyramid apps (``Configurator``, ``add_route``, ``add_view``) driven with WebTest.
-``tests/test_gunicorn.py`` serves ``examples/pyramid.ini`` with gunicorn.
+``tests/servers/test_gunicorn.py`` serves ``examples/pyramid.ini`` with gunicorn.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from wsgi_cors.pyramid import middleware_from_settings
 
 from conftest import ALLOWED, OTHER, header_values, preflight_headers
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Views:

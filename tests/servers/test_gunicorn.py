@@ -20,7 +20,9 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.servers
+
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 README = REPO / "README.md"
 

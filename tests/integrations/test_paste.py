@@ -1,7 +1,7 @@
 """The PasteDeploy filter: entry points, the ini value syntax, and errors that name the ini key.
 
 The values are strings, exactly as PasteDeploy hands them to ``filter_factory``; the
-resulting middleware is driven with WebTest. ``tests/test_gunicorn.py`` serves the same filter
+resulting middleware is driven with WebTest. ``tests/servers/test_gunicorn.py`` serves the same filter
 from ``examples/cors.ini`` with a real gunicorn.
 """
 
@@ -23,7 +23,7 @@ from wsgi_cors.paste import filter_factory, parse_options
 
 from conftest import ALLOWED, OTHER, RecordingApp, client, header_values, preflight_headers
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def wrapped(**local_conf: str) -> TestApp:
