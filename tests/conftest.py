@@ -139,7 +139,7 @@ def call_wsgi(wsgi: Any, environ: Dict[str, Any]) -> Tuple[str, List[Header], by
 # --- the shells ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=list(SHELLS), ids=list(SHELLS))
+@pytest.fixture(scope="session", params=list(SHELLS), ids=list(SHELLS))
 def shell(request: pytest.FixtureRequest) -> Shell:
     """Each shell of wsgi_cors in turn; the conformance suite is written against it alone."""
     return SHELLS[request.param]
