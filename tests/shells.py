@@ -27,6 +27,7 @@ Adding a shell is one subclass of :class:`Shell` and one entry in :data:`SHELLS`
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -182,8 +183,6 @@ def wsgi_environ(
     method: str, path: Optional[str], headers: List[Header], body: bytes
 ) -> Dict[str, Any]:
     """A PEP 3333 environ built by hand: header values are passed exactly as given."""
-    import io
-
     environ: Dict[str, Any] = {"REQUEST_METHOD": method, "SERVER_NAME": "testserver"}
     query = ""
     if path is None:

@@ -22,8 +22,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set,
 import pytest
 
 from wsgi_cors import CORSMiddleware
-from wsgi_cors.policy import MEMO_SIZE, PREFLIGHT_VARY
+from wsgi_cors.policy import MEMO_SIZE
 
+from conformance.expected import PREFLIGHT_VARY
 from servers.harness import HOST, run_server
 from servers.server_apps import ALLOWED, ITEMS_BODY, REFUSED
 

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
-from test_gunicorn import Reply, preflight, send
 
-from wsgi_cors.policy import PREFLIGHT_VARY, REFUSED_PREFLIGHT_BODY
-
+from conformance.expected import PREFLIGHT_VARY, REFUSED_PREFLIGHT_BODY
 from servers.harness import (
     HOST,
     READ_TIMEOUT,
@@ -42,6 +40,7 @@ from servers.server_apps import (
     open_gate,
     stream_path,
 )
+from servers.test_gunicorn import Reply, preflight, send
 
 pytestmark = pytest.mark.servers
 
