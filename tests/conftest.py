@@ -1,8 +1,21 @@
-"""Shared helpers: a trivial WSGI app, a recording app, and WebTest clients around the middleware."""
+"""Shared helpers and fixtures of the whole suite.
+
+* the ``shell`` fixture: each shell of wsgi_cors (``tests/shells.py``), for ``tests/conformance/``;
+* WSGI helpers: a recording app, WebTest clients, a hand-built environ and a recording call;
+* the package-index gate: tests marked ``network`` skip when the configured pip index cannot be
+  reached, unless ``WSGI_CORS_REQUIRE_NETWORK=1`` makes that a failure.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from urllib.parse import urlsplit
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
@@ -10,6 +23,8 @@ import pytest
 from webtest import TestApp
 
 from wsgi_cors import CORSMiddleware
+
+from shells import SHELLS, Shell
 
 ALLOWED = "https://app.example.com"
 OTHER = "https://evil.example.net"
@@ -119,3 +134,88 @@ def call_wsgi(wsgi: Any, environ: Dict[str, Any]) -> Tuple[str, List[Header], by
     assert len(started) == 1
     status, headers = started[0]
     return status, headers, body
+
+
+# --- the shells ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=list(SHELLS), ids=list(SHELLS))
+def shell(request: pytest.FixtureRequest) -> Shell:
+    """Each shell of wsgi_cors in turn; the conformance suite is written against it alone."""
+    return SHELLS[request.param]
+
+
+# --- the package index --------------------------------------------------------------------------
+
+REQUIRE_NETWORK_ENV = "WSGI_CORS_REQUIRE_NETWORK"
+#: The bound on the reachability check of an HTTP(S) index, once per session.
+INDEX_TIMEOUT = 3.0
+DEFAULT_INDEX = "https://pypi.org/simple"
+
+
+def pip_package_sources() -> List[str]:
+    """The index URLs and find-links locations pip is configured with (config files and
+    ``PIP_*`` variables), the main index first; pip's default index when none is set."""
+    try:
+        listed = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "list"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        listed = ""
+    settings: Dict[str, List[str]] = {"index-url": [], "extra-index-url": [], "find-links": []}
+    for line in listed.splitlines():
+        key, _, value = line.partition("=")
+        option = key.rpartition(".")[2]
+        if option in settings:
+            settings[option].extend(value.strip().strip("'\"").split())
+    main = settings["index-url"] or [DEFAULT_INDEX]
+    return [*main, *settings["extra-index-url"], *settings["find-links"]]
+
+
+def source_reachable(source: str) -> bool:
+    """A local index or find-links directory exists, or an HTTP(S) index answers a HEAD
+    request within INDEX_TIMEOUT seconds (any HTTP status counts: the server is there)."""
+    scheme = urlsplit(source).scheme
+    if scheme in ("", "file"):
+        path = urllib.request.url2pathname(urlsplit(source).path) if scheme else source
+        return Path(path).exists()
+    if scheme not in ("http", "https"):
+        return False
+    request = urllib.request.Request(source, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=INDEX_TIMEOUT):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def index_unreachable_reason(sources: List[str]) -> Optional[str]:
+    """None if pip can fetch packages; else why not. Local sources are tried first, so a
+    machine with a local mirror or wheelhouse never touches the network for this check."""
+    ordered = sorted(sources, key=lambda s: urlsplit(s).scheme in ("http", "https"))
+    if any(source_reachable(source) for source in ordered):
+        return None
+    return f"the package index cannot be reached ({', '.join(sources)}; {INDEX_TIMEOUT:g} s)"
+
+
+_INDEX_REASON: List[Optional[str]] = []
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``network`` need the package index: checked once per session."""
+    if item.get_closest_marker("network") is None:
+        return
+    if not _INDEX_REASON:
+        _INDEX_REASON.append(index_unreachable_reason(pip_package_sources()))
+    reason = _INDEX_REASON[0]
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_NETWORK_ENV) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_NETWORK_ENV}=1 requires it", pytrace=False)
+    pytest.skip(f"{reason}: set {REQUIRE_NETWORK_ENV}=1 to make this a failure")

@@ -51,10 +51,6 @@ CHROMIUM_ARGS = [
 NON_WILDCARD_FEATURE = "--enable-features=CorsNonWildcardRequestHeadersSupport"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: runs in a real headless Chromium")
-
-
 def _unavailable(reason: str) -> None:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_ENV}=1 requires the browser tests", pytrace=False)

@@ -24,6 +24,8 @@ from wsgi_cors.cli import main
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+pytestmark = pytest.mark.servers
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT_COPY = Path("/tmp/wsgi_cors_demo.png")
 
