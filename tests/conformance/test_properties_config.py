@@ -169,9 +169,9 @@ def test_bad_configurations_raise_config_error_at_construction_only(
     assert error.problems
     for name, verdict in expected.items():
         if verdict:
-            assert any(name in problem for problem in error.problems), (name, error.problems)
+            assert any(name in problem for problem in error.lines), (name, error.lines)
     if misspelled:
-        assert any("did you mean" in problem for problem in error.problems)
+        assert any("did you mean" in problem for problem in error.lines)
 
 
 def construction_error(shell: Shell, kwargs: Dict[str, Any]) -> Optional[ConfigError]:

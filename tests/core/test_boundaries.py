@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "wsgi_cors" / "core"
-FORBIDDEN = {"wsgiref", "asyncio", "flask", "quart", "django", "paste", "pyramid", "werkzeug", "starlette"}
+FORBIDDEN = {
+    "wsgiref",
+    "asyncio",
+    "flask",
+    "quart",
+    "django",
+    "paste",
+    "pyramid",
+    "werkzeug",
+    "starlette",
+}
 
 
 @pytest.mark.parametrize("module", sorted(CORE.glob("*.py")), ids=lambda path: path.name)

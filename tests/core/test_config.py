@@ -22,16 +22,45 @@ def predicate(origin: str) -> bool:
 
 
 NORMALISED = [
-    pytest.param({"origins": "https://App.Example.com:443"}, "origins", ("https://app.example.com",), id="origin-canonical"),
-    pytest.param({"origins": ["https://a.example", "https://A.example"]}, "origins", ("https://a.example",), id="origin-deduplicated"),
-    pytest.param({"origins": "http://LOCALHOST:*"}, "origins", ("http://localhost:*",), id="port-wildcard"),
-    pytest.param({"origins": [PATTERN, predicate, "null"]}, "origins", (PATTERN, predicate, "null"), id="pattern-predicate-null"),
+    pytest.param(
+        {"origins": "https://App.Example.com:443"},
+        "origins",
+        ("https://app.example.com",),
+        id="origin-canonical",
+    ),
+    pytest.param(
+        {"origins": ["https://a.example", "https://A.example"]},
+        "origins",
+        ("https://a.example",),
+        id="origin-deduplicated",
+    ),
+    pytest.param(
+        {"origins": "http://LOCALHOST:*"}, "origins", ("http://localhost:*",), id="port-wildcard"
+    ),
+    pytest.param(
+        {"origins": [PATTERN, predicate, "null"]},
+        "origins",
+        (PATTERN, predicate, "null"),
+        id="pattern-predicate-null",
+    ),
     pytest.param({"origins": "*"}, "origins", "*", id="star"),
     pytest.param({"methods": "get, post"}, "methods", ("GET", "POST"), id="methods-string"),
-    pytest.param({"methods": ["put", "PUT", "delete"]}, "methods", ("PUT", "DELETE"), id="methods-deduplicated"),
+    pytest.param(
+        {"methods": ["put", "PUT", "delete"]},
+        "methods",
+        ("PUT", "DELETE"),
+        id="methods-deduplicated",
+    ),
     pytest.param({"methods": "*"}, "methods", "*", id="methods-star"),
-    pytest.param({"allow_headers": "X-A, x-a, Content-Type"}, "allow_headers", ("X-A", "Content-Type"), id="allow-headers"),
-    pytest.param({"allow_headers": [PATTERN]}, "allow_headers", (PATTERN,), id="allow-headers-pattern"),
+    pytest.param(
+        {"allow_headers": "X-A, x-a, Content-Type"},
+        "allow_headers",
+        ("X-A", "Content-Type"),
+        id="allow-headers",
+    ),
+    pytest.param(
+        {"allow_headers": [PATTERN]}, "allow_headers", (PATTERN,), id="allow-headers-pattern"
+    ),
     pytest.param({"expose_headers": None}, "expose_headers", (), id="expose-none"),
     pytest.param({"expose_headers": "X-Total"}, "expose_headers", ("X-Total",), id="expose-string"),
     pytest.param({"max_age": timedelta(minutes=10)}, "max_age", 600, id="max-age-timedelta"),
@@ -57,7 +86,9 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.resources is None
     assert config.resource_configs == ()
     assert not config.supports_credentials
-    assert config.send_wildcard and config.always_send and config.vary_header
+    assert config.send_wildcard
+    assert config.always_send
+    assert config.vary_header
 
 
 def test_config_is_frozen_and_compares_by_value() -> None:
@@ -133,10 +164,10 @@ def test_from_mapping_reports_unknown_names_with_the_closest_one() -> None:
 
 
 def test_the_option_list_is_the_fields_of_cors_config() -> None:
-    assert OPTION_NAMES == tuple(f.name for f in fields(CORSConfig) if f.init)
+    assert tuple(f.name for f in fields(CORSConfig) if f.init) == OPTION_NAMES
     assert set(DEFAULTS) == set(OPTION_NAMES)
-    assert BOOLEAN_OPTIONS == tuple(
-        f.name for f in fields(CORSConfig) if f.init and f.type == "bool"
+    assert (
+        tuple(f.name for f in fields(CORSConfig) if f.init and f.type == "bool") == BOOLEAN_OPTIONS
     )
     for f in fields(CORSConfig):
         if f.init:

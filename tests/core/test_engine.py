@@ -57,7 +57,8 @@ def test_actual_request_without_an_allowed_origin_only_varies(origin: Any) -> No
 
 def test_allowed_preflight_answer() -> None:
     answer = engine().decide(preflight(headers="x-custom, x-trace-id")).preflight
-    assert answer is not None and answer.allowed
+    assert answer is not None
+    assert answer.allowed
     assert answer.status == "204 No Content"
     assert answer.body == b""
     assert answer.response_headers == (
@@ -87,7 +88,8 @@ def test_refused_preflight_names_the_first_step_that_failed(
     request_value: CORSRequest, reason: str
 ) -> None:
     answer = engine().decide(request_value).preflight
-    assert answer is not None and not answer.allowed
+    assert answer is not None
+    assert not answer.allowed
     assert answer.reason == reason
     assert answer.status == "403 Forbidden"
     assert answer.body == REFUSED_PREFLIGHT_BODY
@@ -96,7 +98,8 @@ def test_refused_preflight_names_the_first_step_that_failed(
 
 def test_private_network_is_answered_only_when_allowed() -> None:
     answer = engine(allow_private_network=True).decide(preflight(private_network="true")).preflight
-    assert answer is not None and answer.allowed
+    assert answer is not None
+    assert answer.allowed
     assert ("Access-Control-Allow-Private-Network", "true") in answer.headers
 
 
@@ -114,7 +117,8 @@ def test_the_asgi_codec_renders_lower_case_bytes_and_int_statuses() -> None:
     assert answer.status == 200
     assert (b"content-length", b"0") in answer.response_headers
     refused = asgi.decide(preflight(method="PATCH")).preflight
-    assert refused is not None and refused.status == 403
+    assert refused is not None
+    assert refused.status == 403
 
 
 def test_constant_headers_are_rendered_once_not_per_request() -> None:
@@ -136,7 +140,9 @@ def test_the_shell_chooses_the_path_form() -> None:
 def test_an_uncovered_path_is_decided_as_nothing() -> None:
     covered = Engine(CORSConfig.from_options(resources={"/api/*": {}}), WSGI_CODEC)
     decision = covered.decide(CORSRequest("GET", "/other", ALLOWED))
-    assert decision.policy is None and decision.headers == () and decision.preflight is None
+    assert decision.policy is None
+    assert decision.headers == ()
+    assert decision.preflight is None
 
 
 # --- Memos: bounded, and never wrong ------------------------------------------------------
@@ -151,8 +157,10 @@ def test_bounded_memo_keeps_pinned_entries_and_never_grows_past_its_limit() -> N
 
     memo: BoundedMemo[int, str] = BoundedMemo(decide, 4, {-1: "pinned"})
     assert [memo[key] for key in range(20)] == [f"v{key}" for key in range(20)]
-    assert len(memo) <= 5 and memo[-1] == "pinned"
-    assert memo[18] == "v18" and 18 not in calls[20:]  # remembered: not decided again
+    assert len(memo) <= 5
+    assert memo[-1] == "pinned"
+    assert memo[18] == "v18"
+    assert 18 not in calls[20:]
     memo[19]
     assert calls[-1] == 19  # odd keys are never remembered
 
@@ -182,5 +190,9 @@ def test_every_refusal_is_logged_while_debug_is_on(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.DEBUG, logger="wsgi_cors"):
         for _ in range(3):
             policy.actual_headers("https://evil.example")
-    refusals = [r for r in caplog.records if "origin 'https://evil.example' is not allowed" in r.getMessage()]
+    refusals = [
+        r
+        for r in caplog.records
+        if "origin 'https://evil.example' is not allowed" in r.getMessage()
+    ]
     assert len(refusals) == 3

@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Iterable, List
 import pytest
 
 from wsgi_cors import ConfigError, CORSMiddleware
-from wsgi_cors.origins import canonicalize_origin
+from wsgi_cors.core.origins import canonicalize_origin
 from wsgi_cors.paste import parse_options
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,9 +153,10 @@ def test_kb1_port_over_4300_digits_is_a_config_problem() -> None:
     seed = CORPUS / "origins" / "regression-kb1-port-over-4300-digits-valueerror"
     entry = seed.read_text().strip()
     assert len(entry.rpartition(":")[2]) == 4301
-    problem = canonicalize_origin(entry)[2]
+    problem = canonicalize_origin(entry)[1]
     assert problem is not None
-    assert "invalid port" in problem
+    assert problem.code == "origin-bad-port"
+    assert "invalid port" in problem.message
     with pytest.raises(ConfigError, match="invalid port"):
         CORSMiddleware(_app, origins=[entry])
 
@@ -181,7 +182,7 @@ def test_kb4_problem_from_a_resource_override_names_an_ini_key() -> None:
     conf = seed_ini("regression-kb4-untranslated-resource-label")
     with pytest.raises(ConfigError) as caught:
         parse_options(conf)
-    for problem in caught.value.problems:
+    for problem in caught.value.lines:
         assert any(problem.startswith(key + ": ") for key in conf), problem
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsgi_cors.tokens import (
+from wsgi_cors.core.http import (
     MAX_WILDCARD_REQUEST_HEADERS_LENGTH,
     parse_request_headers,
     request_headers_length_limit,

@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from webtest import TestApp
 
 from wsgi_cors import ConfigError, CORSMiddleware
-from wsgi_cors.errors import Problems
-from wsgi_cors.origins import OriginMatcher, build_origin_matcher
+from wsgi_cors.core.origins import OriginMatcher, normalize_origins
 
 from conftest import call_wsgi, make_environ
 
@@ -56,10 +55,10 @@ def preflight_with_origin(test_client: TestApp, origin: str) -> Any:
 
 def matcher_for(entries: Any) -> OriginMatcher:
     """Build a matcher directly, failing the test if the configuration has problems."""
-    problems = Problems()
-    matcher = build_origin_matcher(entries, problems)
-    problems.raise_if_any()
-    return matcher
+    normalized, problems = normalize_origins(entries)
+    if problems:
+        raise ConfigError(problems)
+    return OriginMatcher.from_entries(normalized)
 
 
 def wsgi_environ(
@@ -394,7 +393,7 @@ def test_ipv6_literal_origin_can_be_configured(configured: str) -> None:
 def test_ten_thousand_exact_origins_live_in_one_frozenset() -> None:
     configured = [f"https://app{i}.example.com" for i in range(10_000)]
     middleware = CORSMiddleware(trivial_app, origins=configured)
-    matcher = middleware.policy.matcher
+    matcher = middleware.resources.policies[0].matcher
     assert isinstance(matcher.exact, frozenset)
     assert matcher.exact == frozenset(configured)
     assert matcher.regexes == ()
@@ -406,7 +405,7 @@ def test_ten_thousand_exact_origins_live_in_one_frozenset() -> None:
 def test_ten_thousand_wildcards_live_in_one_frozenset() -> None:
     configured = [f"https://*.tenant{i}.example.com" for i in range(10_000)]
     middleware = CORSMiddleware(trivial_app, origins=configured)
-    matcher = middleware.policy.matcher
+    matcher = middleware.resources.policies[0].matcher
     assert isinstance(matcher.patterns, frozenset)
     assert len(matcher.patterns) == 10_000
     assert matcher.regexes == ()

@@ -52,10 +52,18 @@ BY_CODE: List[Tuple[str, Dict[str, Any], Tuple[Any, ...]]] = [
     ("resources-invalid", {"resources": {}}, ("resources",)),
     ("resources-invalid", {"resources": ["/api/*"]}, ("resources",)),
     ("resources-invalid", {"resources": {"/api/*": ["GET"]}}, ("resources", "/api/*")),
-    ("resources-nested", {"resources": {"/a/*": {"resources": None}}}, ("resources", "/a/*", "resources")),
+    (
+        "resources-nested",
+        {"resources": {"/a/*": {"resources": None}}},
+        ("resources", "/a/*", "resources"),
+    ),
     ("path-pattern-invalid", {"resources": {"api/*": {}}}, ("resources", "api/*")),
     ("path-pattern-invalid", {"resources": {"*": {}, "/*": {}}}, ("resources", "/*")),
-    ("path-pattern-looks-like-regex", {"resources": {"/files/\\d+": {}}}, ("resources", "/files/\\d+")),
+    (
+        "path-pattern-looks-like-regex",
+        {"resources": {"/files/\\d+": {}}},
+        ("resources", "/files/\\d+"),
+    ),
     (
         "wrong-type",
         {"resources": {PATTERN: {"max_age": "5"}}},
@@ -105,7 +113,9 @@ def test_every_problem_is_collected_at_once() -> None:
         "method-forbidden",
         "max-age-invalid",
     ]
-    assert str(caught.value).startswith("invalid CORS configuration (4 problems):\n  - origins[0]: ")
+    assert str(caught.value).startswith(
+        "invalid CORS configuration (4 problems):\n  - origins[0]: "
+    )
 
 
 def test_an_inherited_problem_is_reported_once_under_its_own_name() -> None:
@@ -125,7 +135,7 @@ def test_an_unknown_code_is_a_programming_error() -> None:
 
 @pytest.mark.parametrize(
     "source",
-    [r"https://.*\.example\.com", "https://it's.example", 'a"b\'c', "ends\\", "/files/\\d+"],
+    [r"https://.*\.example\.com", "https://it's.example", "a\"b'c", "ends\\", "/files/\\d+"],
 )
 def test_a_suggested_pattern_is_valid_python_that_compiles_to_the_same_pattern(source: str) -> None:
     literal = raw_string(source)
@@ -143,7 +153,9 @@ def test_the_regex_hint_for_a_resource_pattern_with_a_quote_is_valid_python() ->
 
 def test_keyword_paths_read_like_python() -> None:
     assert keyword_path(("origins", 2)) == "origins[2]"
-    assert keyword_path(("resources", "/api/*", "origins", 0)) == "resources['/api/*']['origins'][0]"
+    assert (
+        keyword_path(("resources", "/api/*", "origins", 0)) == "resources['/api/*']['origins'][0]"
+    )
     assert keyword_path(("resources", PATTERN, "max_age")) == (
         r"resources[re.compile(r'/files/\d+')]['max_age']"
     )

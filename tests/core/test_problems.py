@@ -1,8 +1,7 @@
 """Bad configurations fail at construction with one ``ConfigError`` that lists every problem.
 
-Each problem is a string ``"<option>: <what is wrong and how to fix it>"``, so a user can find
-the option and the fix without reading the source (shared/DESIGN.md, "Impossible to
-misconfigure silently").
+Each problem's line reads ``"<option path>: <what is wrong>; <how to fix it>"``, so a user can
+find the option and the fix without reading the source.
 """
 
 from __future__ import annotations
@@ -30,16 +29,19 @@ def problems_of(**options: Any) -> List[str]:
     error = caught.value
     assert isinstance(error, ValueError)
     assert error.problems
-    for problem in error.problems:
-        assert problem in str(error)
-    return error.problems
+    assert len(error.lines) == len(error.problems)
+    for problem, line in zip(error.problems, error.lines):
+        assert line == str(problem)  # keyword arguments: the path in Python's words
+        assert line in str(error)
+    return list(error.lines)
 
 
 def only_problem(option: str, **options: Any) -> str:
     """The single problem of a configuration; it must start with ``option`` and ':'."""
     problems = problems_of(**options)
     assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{option}: "), problems[0]
+    # The option, then the keys and indexes inside it: origins[0], resources['/x']['origins'].
+    assert re.match(rf"{re.escape(option)}(\[[^\]]*\])*: ", problems[0]), problems[0]
     return problems[0]
 
 
@@ -96,7 +98,10 @@ def test_bad_origin_names_the_option_and_the_fix(origin: str, fragments: List[st
 def test_bad_origin_given_as_a_bare_string_is_reported_the_same(
     origin: str, fragments: List[str]
 ) -> None:
-    assert only_problem("origins", origins=origin) == only_problem("origins", origins=[origin])
+    # The same problem, at the option itself rather than at the list's first entry.
+    bare = only_problem("origins", origins=origin)
+    listed = only_problem("origins", origins=[origin])
+    assert listed == "origins[0]" + bare[len("origins") :]
 
 
 def test_comma_list_without_spaces_is_reported_as_a_list() -> None:
@@ -281,10 +286,10 @@ def test_several_problems_are_reported_together() -> None:
         [
             "support_credentials",
             "supports_credentials",
-            "origins",
-            "origins",
-            "methods",
-            "allow_headers",
+            "origins[0]",
+            "origins[1]",
+            "methods[1]",
+            "allow_headers[0]",
             "max_age",
             "preflight_status",
         ]
@@ -312,10 +317,10 @@ def test_problems_in_several_resources_are_reported_together() -> None:
     )
     assert sorted(problem.split(":", 1)[0] for problem in problems) == sorted(
         [
-            "resources['/api/*'].xyz",
+            "resources['/api/*']['xyz']",
             "resources['/static/*.css']",
             "resources['files/*']",
-            "resources['files/*'].origins",
+            "resources['files/*']['origins'][0]",
         ]
     )
 
@@ -339,19 +344,19 @@ def test_top_level_and_resource_problems_are_reported_together() -> None:
         pytest.param({}, "resources", ["empty", "none"], id="empty-mapping"),
         pytest.param(
             {"/api/*": {"resources": {"/x": {}}}},
-            "resources['/api/*'].resources",
+            "resources['/api/*']['resources']",
             ["cannot be nested", "top level"],
             id="nested-resources",
         ),
         pytest.param(
             {"/api/*": {"xyz": 1}},
-            "resources['/api/*'].xyz",
+            "resources['/api/*']['xyz']",
             ["unknown option"],
             id="unknown-option-in-resource",
         ),
         pytest.param(
             {"/api/*": {"origin": "https://example.com"}},
-            "resources['/api/*'].origin",
+            "resources['/api/*']['origin']",
             ["did you mean 'origins'?"],
             id="typo-in-resource",
         ),
@@ -376,13 +381,13 @@ def test_top_level_and_resource_problems_are_reported_together() -> None:
         ),
         pytest.param(
             {"/api/*": {"origins": "*", "supports_credentials": True}},
-            "resources['/api/*'].origins",
+            "resources['/api/*']['origins']",
             ["supports_credentials", "predicate"],
             id="star-with-credentials-in-resource",
         ),
         pytest.param(
             {"/api/*": {"methods": ["TRACE"]}},
-            "resources['/api/*'].methods",
+            "resources['/api/*']['methods']",
             ["never be allowed"],
             id="forbidden-method-in-resource",
         ),
@@ -404,7 +409,7 @@ def test_bad_resources_name_the_resource_and_the_fix(
 def test_bad_value_inside_a_resource_names_the_resource(
     override: Dict[str, Any], option: str
 ) -> None:
-    only_problem(f"resources['/api/*'].{option}", resources={"/api/*": override})
+    only_problem(f"resources['/api/*']['{option}']", resources={"/api/*": override})
 
 
 # --- Valid edge cases that must not raise ------------------------------------------------------
@@ -461,4 +466,4 @@ def test_null_with_credentials_needs_the_explicit_opt_in() -> None:
         supports_credentials=True,
         allow_null_with_credentials=True,
     )
-    assert middleware.policy.matcher.allows("null")
+    assert middleware.resources.policies[0].matcher.allows("null")

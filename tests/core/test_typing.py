@@ -29,14 +29,16 @@ CORSMiddleware(demo_app, config=CORSConfig.from_options(origins="https://a.examp
 """
 
 BAD = {
-    "misspelled option": 'CORSMiddleware(demo_app, support_credentials=True)',
+    "misspelled option": "CORSMiddleware(demo_app, support_credentials=True)",
     "origins=42": "CORSMiddleware(demo_app, origins=42)",
     "max_age as text": 'CORSConfig.from_options(max_age="600")',
     "misspelled resource option": 'CORSMiddleware(demo_app, resources={"/api/*": {"orgins": "*"}})',
     "flag as text": 'CORSMiddleware(demo_app, vary_header="false")',
 }
 
-HEADER = "from wsgiref.simple_server import demo_app\nfrom wsgi_cors import CORSConfig, CORSMiddleware\n"
+HEADER = (
+    "from wsgiref.simple_server import demo_app\nfrom wsgi_cors import CORSConfig, CORSMiddleware\n"
+)
 
 
 def mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:

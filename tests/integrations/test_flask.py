@@ -531,7 +531,7 @@ def test_difference_method_is_a_whole_token_not_a_substring() -> None:
 
 
 def test_difference_credentials_with_star_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="List the trusted origins"):
+    with pytest.raises(ConfigError, match="list the trusted origins"):
         cors_app(supports_credentials=True)
 
 

@@ -18,7 +18,7 @@ from paste.deploy import loadapp, loadfilter
 from webtest import TestApp
 
 from wsgi_cors import ConfigError, CORSMiddleware
-from wsgi_cors.options import DEFAULTS
+from wsgi_cors.core.config import DEFAULTS
 from wsgi_cors.paste import filter_factory, parse_options
 
 from conftest import ALLOWED, OTHER, RecordingApp, client, header_values, preflight_headers
@@ -36,7 +36,7 @@ def wrapped(**local_conf: str) -> TestApp:
 def problems(**local_conf: str) -> List[str]:
     with pytest.raises(ConfigError) as caught:
         filter_factory({}, **local_conf)
-    return caught.value.problems
+    return list(caught.value.lines)
 
 
 def only_problem(**local_conf: str) -> str:
@@ -363,7 +363,7 @@ def test_core_problems_are_given_the_ini_key_and_an_ini_fix() -> None:
         "resource./api/*.origins: '*' cannot be combined with supports_credentials=True"
     )
     assert found[2].startswith(
-        "resources: entry 'files/*': a path pattern must start with '/', as in '/files/*'"
+        "resources: entry 'files/*': a path pattern must start with '/'; write '/files/*'"
     )
     assert len(found) == 3
 

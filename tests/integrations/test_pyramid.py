@@ -180,12 +180,12 @@ def test_settings_errors_name_the_settings_key(views: Views) -> None:
     }
     with pytest.raises(ConfigError) as caught:
         middleware_from_settings(make_pyramid_app(views), settings)
-    assert caught.value.problems == [
+    assert list(caught.value.lines) == [
         "cors.supports_credentials: 'maybe' is not a boolean; use true or false",
         "cors.max_ages: unknown key; did you mean 'cors.max_age'?",
         "cors.resource./api/*.orgins: unknown key; did you mean 'cors.resource./api/*.origins'?",
         "cors.resource./api/*.origins: 'https://app.example.com/' ends with a slash; browsers "
-        "never send one, write 'https://app.example.com'",
+        "never send one; write 'https://app.example.com'",
     ]
 
 

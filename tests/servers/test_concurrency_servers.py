@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set,
 import pytest
 
 from wsgi_cors import CORSMiddleware
-from wsgi_cors.policy import MEMO_SIZE
+from wsgi_cors.core.policy import MEMO_SIZE
 
 from conformance.expected import PREFLIGHT_VARY
 from servers.harness import HOST, run_server

@@ -8,8 +8,8 @@ import sys
 from typing import Any, Callable, Dict, Iterable, List
 from wsgiref.util import FileWrapper, setup_testing_defaults
 
+from wsgi_cors import ALREADY_HANDLED_KEY as HANDLED_ENVIRON_KEY
 from wsgi_cors import CORSMiddleware
-from wsgi_cors.middleware import HANDLED_ENVIRON_KEY
 
 from conformance.common import STRICT
 from conftest import ALLOWED, OTHER, RecordingApp, client, header_values

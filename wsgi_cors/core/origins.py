@@ -201,7 +201,10 @@ def normalize_origins(value: object) -> Tuple[Union[str, Tuple[OriginEntry, ...]
     if not entries:
         problems.append(
             Problem(
-                (), "origins-empty", "is empty, so no origin would be allowed", "list one or more"
+                (),
+                "origins-empty",
+                "is empty, so no origin would be allowed",
+                "list at least one origin",
             )
         )
     if "*" in entries:
@@ -301,7 +304,7 @@ def canonicalize_origin(entry: str) -> Tuple[str, Optional[Problem]]:
             return "", Problem(
                 (),
                 "origin-has-path",
-                f"{shown} ends with a slash, which browsers never send",
+                f"{shown} ends with a slash; browsers never send one",
                 f"write {fixed!r}",
             )
         return "", Problem(

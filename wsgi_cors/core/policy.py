@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Dict, Generic, Optional, Tuple, cast
 
 from .codec import HeaderCodec, HeaderT, StatusT
@@ -57,6 +58,7 @@ REFUSAL_REASONS = ("origin", "method", "headers", "private-network")
 PreflightKey = Tuple[str, str, Optional[str], Optional[str]]
 
 
+@dataclass(frozen=True)
 class PreflightAnswer(Generic[HeaderT, StatusT]):
     """What to answer a preflight.
 
@@ -68,25 +70,12 @@ class PreflightAnswer(Generic[HeaderT, StatusT]):
 
     __slots__ = ("allowed", "body", "headers", "reason", "response_headers", "status")
 
-    def __init__(
-        self,
-        allowed: bool,
-        reason: str,
-        headers: Tuple[HeaderT, ...],
-        status: StatusT,
-        response_headers: Tuple[HeaderT, ...],
-        body: bytes,
-    ) -> None:
-        self.allowed = allowed
-        self.reason = reason
-        self.headers = headers
-        self.status = status
-        self.response_headers = response_headers
-        self.body = body
-
-    def __repr__(self) -> str:
-        verdict = "allowed" if self.allowed else f"refused ({self.reason})"
-        return f"<PreflightAnswer {verdict} {self.status!r} {self.response_headers!r}>"
+    allowed: bool
+    reason: str
+    headers: Tuple[HeaderT, ...]
+    status: StatusT
+    response_headers: Tuple[HeaderT, ...]
+    body: bytes
 
 
 class Policy(Generic[HeaderT, StatusT]):

@@ -72,7 +72,11 @@ def check_methods(value: object) -> Checked:
             )
         elif not is_token(name):
             problems.append(
-                Problem(at, "method-invalid", f"{name!r} is not an HTTP method name (a token)")
+                Problem(
+                    at,
+                    "method-invalid",
+                    f"{name!r} is not a valid HTTP method name (an RFC 9110 token)",
+                )
             )
         elif upper in FORBIDDEN_METHODS:
             problems.append(
@@ -137,14 +141,20 @@ def check_header_names(value: object, *, allow_patterns: bool) -> Checked:
         name = entry.strip()
         if name == "*":
             problems.append(
-                Problem(at, "star-in-list", "'*' is one entry of a list", "write '*' alone")
+                Problem(
+                    at,
+                    "star-in-list",
+                    "'*' must be the whole value, not a list entry",
+                    "write '*' alone, or list the names",
+                )
             )
         elif not is_token(name):
             problems.append(
                 Problem(
                     at,
                     "header-invalid",
-                    f"{name!r} is not a valid header name (a token: no spaces, colons or commas)",
+                    f"{name!r} is not a valid header name (an RFC 9110 token: no spaces, colons "
+                    "or commas)",
                 )
             )
         else:

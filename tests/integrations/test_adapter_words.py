@@ -59,7 +59,9 @@ def test_flask_intercept_exceptions_false_cannot_be_honoured_and_says_so(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="wsgi_cors"):
         CORS(flask_app({}), intercept_exceptions=False)
-    assert any("intercept_exceptions=False is not honoured" in r.getMessage() for r in caplog.records)
+    assert any(
+        "intercept_exceptions=False is not honoured" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_paste_names_the_ini_key_for_every_value() -> None:
