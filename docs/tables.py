@@ -33,7 +33,9 @@ def _default(value: object) -> str:
 def options_table() -> str:
     """The options, their defaults and what they do, in declaration order."""
     rows = ["| option | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{name}` | {_default(DEFAULTS[name])} | {OPTION_DOCS[name]} |" for name in OPTION_NAMES]
+    rows += [
+        f"| `{name}` | {_default(DEFAULTS[name])} | {OPTION_DOCS[name]} |" for name in OPTION_NAMES
+    ]
     return "\n".join(rows)
 
 
