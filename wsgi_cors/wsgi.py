@@ -98,9 +98,13 @@ class CORSMiddleware:
         if policy is None:
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
+        # A preflight: OPTIONS with Origin and Access-Control-Request-Method (the header test
+        # first: it is cheaper than reading REQUEST_METHOD, and absent from most requests).
         request_method = (
             environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-            if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS"
+            if origin is not None
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+            and environ.get("REQUEST_METHOD") == "OPTIONS"
             else None
         )
         if request_method is None:

@@ -539,4 +539,4 @@ def test_mypy_sees_the_installed_package_as_typed(installed: Installed) -> None:
     assert result.returncode == 0, _explain(result)
     assert "import-untyped" not in result.stdout
     assert 'Revealed type is "Any"' not in result.stdout
-    assert "wsgi_cors.middleware.CORSMiddleware" in result.stdout
+    assert "wsgi_cors.wsgi.CORSMiddleware" in result.stdout

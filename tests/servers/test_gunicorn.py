@@ -301,7 +301,7 @@ def test_a_bad_ini_stops_gunicorn_at_start_up_naming_the_keys(tmp_path: Path) ->
     assert checked.returncode == 1
     # The error the README shows, line for line.
     shown = readme_block(
-        "wsgi_cors.errors.ConfigError: invalid CORS configuration (3 problems):", "text"
+        "wsgi_cors.core.problems.ConfigError: invalid CORS configuration (3 problems):", "text"
     )
     for line in shown.splitlines():
         assert line in checked.stderr.splitlines(), line
