@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
+from .core.codec import StrHeader as Header
 from .wsgi import CORSMiddleware
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ _APP_CALLED = "wsgi_cors.demo.app_called"
 #: The request's header lines as received, put in the environ by the request handler.
 _RAW_HEADERS = "wsgi_cors.demo.raw_headers"
 
-Header = Tuple[str, str]
 Exchange = Dict[str, Any]
 
 

@@ -10,8 +10,7 @@ from typing import List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
 from .._version import __version__
-
-Header = Tuple[str, str]
+from ..core.codec import StrHeader as Header
 
 USER_AGENT = f"wsgi-cors-check/{__version__}"
 #: Most of a response body that is read (the rest is discarded unread).

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from ..core.http import is_token
-
-Header = Tuple[str, str]
+from ..core.codec import StrHeader as Header
+from ..core.http import FORBIDDEN_METHODS, is_token
 
 #: "CORS-safelisted method".
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -21,8 +20,7 @@ SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 #: Methods that "normalize" upper-cases when they match case-insensitively.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
-#: "forbidden method": fetch() throws a TypeError for these.
-FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+#: "forbidden method": fetch() throws a TypeError for these (FORBIDDEN_METHODS, from the core).
 
 #: "forbidden request-header" names; a page's attempt to set one is ignored.
 FORBIDDEN_REQUEST_HEADERS = frozenset(

@@ -7,19 +7,18 @@ from dataclasses import dataclass, field
 from typing import List, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from ..core.http import is_token
+from ..core.codec import StrHeader as Header
+from ..core.http import DEFAULT_PORTS, FORBIDDEN_METHODS, is_token
 from .fetch_rules import (
-    FORBIDDEN_METHODS,
     SAFELISTED_METHODS,
     is_forbidden_request_header,
     normalize_method,
     unsafe_request_header_names,
 )
 
-Header = Tuple[str, str]
-
 _ORIGIN = re.compile(r"(https?)://([a-z0-9.\-]+|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: The schemes fetch() can request, with their default ports.
+_DEFAULT_PORTS = {scheme: int(DEFAULT_PORTS[scheme]) for scheme in ("http", "https")}
 _BAD_VALUE_CHARACTERS = re.compile(r"[\r\n\x00]")
 
 

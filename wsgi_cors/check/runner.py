@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import List, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
+from ..core.codec import StrHeader as Header
 from .client import Exchange, NetworkError, send
 from .diagnose import diagnose_refused_preflight
 from .fetch_rules import (
@@ -27,7 +28,7 @@ from .fetch_rules import (
     split_list,
 )
 from .report import CheckWarning, Report, Stage
-from .request import Header, PageRequest, url_origin
+from .request import PageRequest, url_origin
 from .rules import fail, passed
 from .verify import ACAC, ACAO, cors_check, max_age_seconds, preflight_checks
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from ..core.http import (
+    ACCESS_CONTROL_ALLOW_CREDENTIALS,
+    ACCESS_CONTROL_ALLOW_HEADERS,
+    ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_MAX_AGE,
+)
 from .client import Exchange
 from .fetch_rules import (
     CHROMIUM_MAX_AGE_CAP,
@@ -23,11 +30,11 @@ from .fetch_rules import (
 from .report import Step
 from .rules import fail, passed
 
-ACAO = "Access-Control-Allow-Origin"
-ACAC = "Access-Control-Allow-Credentials"
-ACAM = "Access-Control-Allow-Methods"
-ACAH = "Access-Control-Allow-Headers"
-ACMA = "Access-Control-Max-Age"
+ACAO = ACCESS_CONTROL_ALLOW_ORIGIN
+ACAC = ACCESS_CONTROL_ALLOW_CREDENTIALS
+ACAM = ACCESS_CONTROL_ALLOW_METHODS
+ACAH = ACCESS_CONTROL_ALLOW_HEADERS
+ACMA = ACCESS_CONTROL_MAX_AGE
 
 
 def _mismatch_reason(value: str, origin: str) -> str:
