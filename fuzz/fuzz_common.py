@@ -2,14 +2,14 @@
 and the registry of known, reported bugs.
 
 Nothing here imports ``wsgi_cors`` (the targets import it inside
-``atheris.instrument_imports()``) or ``atheris`` (``tests/test_fuzz_smoke.py`` imports
+``atheris.instrument_imports()``) or ``atheris`` (``tests/core/test_fuzz_smoke.py`` imports
 this module to read the registry, with or without atheris installed).
 
 Known bugs: an exception that matches an entry of :data:`KNOWN_BUGS` exactly (its type, its
 message and the ``wsgi_cors`` function that raised it) is reported once on stderr and then
 tolerated, so a long campaign goes on looking for new bugs and the checked-in ``crash-*``
 seeds do not stop every run. ``WSGI_CORS_FUZZ_STRICT=1`` turns the tolerance off. When a
-known bug is fixed, remove its entry here and its ``xfail`` in ``tests/test_fuzz_smoke.py``.
+known bug is fixed, remove its entry here and its ``xfail`` in ``tests/core/test_fuzz_smoke.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ STRICT_ENV = "WSGI_CORS_FUZZ_STRICT"
 
 # --- an independent copy of the serialised-origin grammar -----------------------------------
 # Written here from the README ("lower case, no path, no white space or control bytes"), not
-# imported from wsgi_cors.origins, so that loosening the library's regex is caught.
+# imported from wsgi_cors.core.origins, so that loosening the library's regex is caught.
 _SCHEME = r"[a-z][a-z0-9+.\-]*"
 _LABEL = r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*"
@@ -123,13 +123,13 @@ class KnownBug(NamedTuple):
     summary: str
     types: Tuple[Type[BaseException], ...]
     message: str  # a regular expression searched in str(exception)
-    module: str  # file name inside wsgi_cors/
+    module: str  # base name of the raising file under wsgi_cors/ (e.g. origins.py in core/)
     functions: Tuple[str, ...]  # the innermost wsgi_cors frame must be one of these
     seed: str  # the checked-in crashing input, relative to fuzz/corpus/
 
 
 #: No known bug today. KB1 to KB5 (found by these targets, fixed in 0.1.x) are kept as
-#: ``regression-kb*`` seeds in the corpus and as tests in ``tests/test_fuzz_smoke.py``.
+#: ``regression-kb*`` seeds in the corpus and as tests in ``tests/core/test_fuzz_smoke.py``.
 KNOWN_BUGS: Tuple[KnownBug, ...] = ()
 
 _reported: Dict[str, int] = {}
