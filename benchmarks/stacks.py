@@ -15,6 +15,7 @@ import re
 import sys
 import types
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Tuple
 
@@ -56,6 +57,7 @@ class Stack:
 
 STACKS: Tuple[Stack, ...] = (
     Stack("wsgi_cors", "CORSMiddleware", "wsgi"),
+    Stack("baseline", "CORSMiddleware at the baseline commit", "wsgi", ours="wsgi_cors"),
     Stack("floor", "floor shim", "wsgi", ours="wsgi_cors"),
     Stack("wsgicors", "wsgicors", "wsgi", ours="wsgi_cors"),
     Stack("flask+wsgi_cors", "Flask + wsgi_cors.flask", "flask"),
@@ -77,8 +79,14 @@ class Pair:
     probe_wrapped: Callable[[Request], Response]
 
 
+#: Where ``benchmarks/baseline.py`` exports an earlier commit's package, as ``wsgi_cors_baseline``.
+BASELINE_DIR = Path(__file__).resolve().parent / ".baseline"
+
+
 def unsupported(stack: Stack, scenario: Scenario) -> Optional[str]:
     """Why ``stack`` cannot express ``scenario``'s policy, or ``None`` when it can."""
+    if stack.key == "baseline" and not (BASELINE_DIR / "wsgi_cors_baseline").is_dir():
+        return "no baseline exported: run python benchmarks/baseline.py REF first"
     if stack.key == "wsgicors" and scenario.origins.kind == "regex":
         return "wsgicors matches origins with fnmatch globs only; it has no regular expressions"
     return None
@@ -283,6 +291,12 @@ def _wrap_wsgi(stack_key: str, origins: OriginPolicy) -> Tuple[WSGIApp, WSGIApp]
         from wsgi_cors import CORSMiddleware
 
         return trivial_app, CORSMiddleware(trivial_app, **wsgi_cors_options(origins))
+    if stack_key == "baseline":
+        if str(BASELINE_DIR) not in sys.path:
+            sys.path.insert(0, str(BASELINE_DIR))
+        from wsgi_cors_baseline import CORSMiddleware as BaselineMiddleware
+
+        return trivial_app, BaselineMiddleware(trivial_app, **wsgi_cors_options(origins))
     if stack_key == "floor":
         actual, preflight = floor_headers()
         return trivial_app, FloorCORS(trivial_app, floor_allowed(origins), actual, preflight)
