@@ -49,7 +49,7 @@ from harness import CLOCKS, paired_round
 from report import format_table
 from sanity import check_pair
 from scenarios import Scenario, all_scenarios
-from stacks import STACKS, Pair, Stack, build_pair, unsupported
+from stacks import BASELINE_DIR, STACKS, Pair, Stack, build_pair, unsupported
 
 #: Added to every paired per-call difference so pyperf receives a positive value.
 PAIR_OFFSET_S = 1.0
@@ -93,6 +93,12 @@ class Prepared:
     verdict: str
     approx_bare_ns: float
     approx_wrapped_ns: float
+
+
+def baseline_commit() -> Optional[str]:
+    """The commit ``baseline.py`` exported for the ``baseline`` stack, if any."""
+    marker = BASELINE_DIR / "COMMIT"
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
 
 
 def all_cases(only: Optional[str]) -> Tuple[List[Case], List[Tuple[Case, str]]]:
@@ -286,6 +292,7 @@ def run_manager(runner: pyperf.Runner, cases: List[Case], na: List[Tuple[Case, s
             "at_start": source_at_start,
             "at_end": source_revision(),
             "wsgi_cors_imported_from": measured_wsgi_cors(),
+            "baseline_commit": baseline_commit(),
         },
         "settings": {
             "processes": args.processes,
