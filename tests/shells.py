@@ -36,6 +36,7 @@ from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import WSGIWarning, validator
 
 from wsgi_cors import CORSMiddleware
+from wsgi_cors.asgi import CORSMiddleware as ASGIMiddleware
 
 Header = Tuple[str, str]
 Headers = Union[Mapping[str, str], Iterable[Header]]
@@ -91,6 +92,11 @@ class Downstream:
             return f"{self.status} Unknown"
 
 
+def lowered(headers: Iterable[Header]) -> List[Header]:
+    """``headers`` with lower-case names, values untouched."""
+    return [(name.lower(), value) for name, value in headers]
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One answer as the client received it."""
@@ -112,6 +118,11 @@ class Exchange:
 
     def has(self, name: str) -> bool:
         return bool(self.header_values(name))
+
+    def fields(self) -> List[Header]:
+        """The headers with lower-case names: what every shell must agree on (HTTP field
+        names are case-insensitive; WSGI keeps the app's spelling, ASGI lower-cases)."""
+        return lowered(self.headers)
 
     def cors_headers(self) -> List[Header]:
         """The ``Access-Control-*`` headers of the answer, in order."""
@@ -278,4 +289,130 @@ class WSGIShell(Shell):
         return True  # an environ holds any str, even one no server would produce
 
 
-SHELLS: Dict[str, Shell] = {"wsgi": WSGIShell()}
+# --- ASGI ------------------------------------------------------------------------------------
+
+
+def asgi_scope(method: str, path: Optional[str], headers: List[Header]) -> Dict[str, Any]:
+    """An HTTP scope as an ASGI server builds it from the request's bytes.
+
+    Header names are lower-cased bytes and repeated headers stay separate lines; the path is
+    decoded from its UTF-8 bytes (invalid sequences replaced, as servers do), ``raw_path``
+    keeps the bytes.
+    """
+    query = b""
+    raw = (path or "").encode("latin-1")
+    if b"?" in raw:
+        raw, query = raw.split(b"?", 1)
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": raw.decode("utf-8", "replace"),
+        "raw_path": raw,
+        "query_string": query,
+        "root_path": "",
+        "headers": [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
+def _asgi_app(downstream: Downstream) -> Callable[..., Any]:
+    async def app(
+        scope: Dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        joined: Dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1")
+            text = value.decode("latin-1")
+            joined[key] = f"{joined[key]},{text}" if key in joined else text
+        downstream.seen.append(Seen(scope["method"], scope["path"], tuple(joined.items())))
+        if downstream.raises is not None:
+            raise downstream.raises
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in downstream.headers
+        ]
+        await send({"type": "http.response.start", "status": downstream.status, "headers": headers})
+        if downstream.raises_after_start is not None:
+            raise downstream.raises_after_start
+        chunks = list(downstream.body) or [b""]
+        for index, chunk in enumerate(chunks):
+            more = index < len(chunks) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+
+    return app
+
+
+def run_without_loop(coroutine: Any) -> Any:
+    """Run a coroutine that never waits on anything (no event loop needed); fail if it does."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise AssertionError("the ASGI call suspended; the test apps never wait")
+
+
+class ASGIClient(Client):
+    def __init__(self, asgi: Callable[..., Any]) -> None:
+        self.asgi = asgi
+
+    def request(
+        self,
+        method: str = "GET",
+        path: Optional[str] = "/",
+        headers: Optional[Headers] = None,
+        body: bytes = b"",
+    ) -> Exchange:
+        scope = asgi_scope(method, path, _pairs(headers))
+        sent: List[Dict[str, Any]] = []
+        delivered = False
+
+        async def receive() -> Dict[str, Any]:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Dict[str, Any]) -> None:
+            sent.append(message)
+
+        run_without_loop(self.asgi(scope, receive, send))
+        starts = [m for m in sent if m["type"] == "http.response.start"]
+        assert len(starts) == 1, sent
+        assert sent[0] is starts[0], sent
+        bodies = [m for m in sent[1:] if m["type"] == "http.response.body"]
+        assert all(m.get("more_body", False) for m in bodies[:-1]), sent
+        assert bodies, sent
+        assert not bodies[-1].get("more_body", False), sent
+        response_headers = [
+            (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
+            for name, value in starts[0].get("headers", [])
+        ]
+        data = b"".join(m.get("body", b"") for m in bodies)
+        return Exchange(int(starts[0]["status"]), response_headers, data, "")
+
+
+class ASGIShell(Shell):
+    """``wsgi_cors.asgi.CORSMiddleware(app, **options)`` driven without an event loop."""
+
+    name = "asgi"
+
+    def wrap(self, downstream: Downstream, **options: Any) -> Client:
+        return ASGIClient(ASGIMiddleware(_asgi_app(downstream), **options))
+
+    def carries(self, value: str) -> bool:
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            return False  # header bytes: one character per byte
+        return True
+
+
+SHELLS: Dict[str, Shell] = {"wsgi": WSGIShell(), "asgi": ASGIShell()}

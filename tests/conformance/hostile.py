@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance.expected import REFUSED_PREFLIGHT_BODY, REFUSED_PREFLIGHT_HEADERS
-from shells import Downstream, Exchange, Shell, wsgi_str
+from shells import Downstream, Exchange, Shell, lowered, wsgi_str
 
 Header = Tuple[str, str]
 Options = Dict[str, Any]
@@ -122,7 +122,7 @@ def assert_refused_actual(answer: Answer, *, vary: bool = True) -> None:
     assert answer.app_calls == 1
     assert answer.exchange.status == APP_STATUS
     assert answer.exchange.body == APP_BODY
-    assert answer.exchange.headers == APP_HEADERS + ([("Vary", "Origin")] if vary else [])
+    assert answer.exchange.fields() == lowered(APP_HEADERS + ([("Vary", "Origin")] if vary else []))
 
 
 def assert_refused_preflight(answer: Answer) -> None:
@@ -130,7 +130,7 @@ def assert_refused_preflight(answer: Answer) -> None:
     assert answer.app_calls == 0
     assert answer.exchange.status == 403
     assert answer.exchange.body == REFUSED_PREFLIGHT_BODY
-    assert answer.exchange.headers == REFUSED_PREFLIGHT_HEADERS
+    assert answer.exchange.fields() == lowered(REFUSED_PREFLIGHT_HEADERS)
 
 
 def assert_predicates_asked_at_most_once(answer: Answer) -> None:
@@ -560,7 +560,14 @@ HOSTILE_PATHS = [
     pytest.param("/files/12", "/files/<n>", id="regex-control"),
     pytest.param("/files/12/../../api/public/x", None, id="regex-then-dot-dot"),
     pytest.param("/files/12\n", None, id="regex-trailing-newline"),
-    pytest.param(wsgi_str("/files/\u0661\u0662"), None, id="regex-unicode-digits"),
+    # A compiled pattern sees the path in the shell's form: WSGI's PATH_INFO is the UTF-8 bytes
+    # read as latin-1 (no digit there), ASGI's path is text (Arabic-Indic digits match \d, as
+    # they do for the router's int converter).
+    pytest.param(
+        wsgi_str("/files/\u0661\u0662"),
+        {"wsgi": None, "asgi": "/files/<n>"},
+        id="regex-unicode-digits",
+    ),
     pytest.param(wsgi_str("/caf\u00e9/x"), "/caf\u00e9/*", id="non-ascii-utf-8"),
     pytest.param("/caf\xe9/x", None, id="non-ascii-invalid-utf-8"),
     pytest.param(wsgi_str("/CAF\u00c9/x"), None, id="non-ascii-upper-case"),

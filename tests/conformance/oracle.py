@@ -14,7 +14,7 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from hypothesis import HealthCheck, event, settings
 
@@ -361,8 +361,14 @@ def is_unnormalised(path: str) -> bool:
     )
 
 
-def resource_choices(resources: Sequence[Tuple[Any, Any]], path: str) -> List[Optional[int]]:
+def resource_choices(
+    resources: Sequence[Tuple[Any, Any]], path: str, *, decoded: bool = False
+) -> List[Optional[int]]:
     """The resources (by index; None: none) the README allows to cover ``path``.
+
+    ``path`` is in the shells' request form (UTF-8 bytes, one character each). With
+    ``decoded`` the shell matches the decoded text (ASGI's ``scope["path"]``) instead of
+    ``PATH_INFO``'s form, and the patterns are compared as text.
 
     Precedence: exact paths, regexes in declaration order, longest prefix, the catch-all; on
     ``PATH_INFO`` as given (never decoded again, never case-folded). "With several patterns",
@@ -371,22 +377,28 @@ def resource_choices(resources: Sequence[Tuple[Any, Any]], path: str) -> List[Op
     point of the rule, so both answers are accepted there. (A lone catch-all covers all.)
     """
     patterns = [pattern for pattern, _ in resources]
+    form = wsgi_form
+    if decoded:
+        path = path.encode("latin-1").decode("utf-8", "replace")
+        form = str
     for index, pattern in enumerate(patterns):
-        if isinstance(pattern, str) and not pattern.endswith("*") and wsgi_form(pattern) == path:
+        if isinstance(pattern, str) and not pattern.endswith("*") and form(pattern) == path:
             return [index]
-    chosen = select_by_precedence(patterns, path)
+    chosen = select_by_precedence(patterns, path, form)
     if not is_unnormalised(path) or all(is_resource_catch_all(p) for p in patterns):
         return [chosen]
     return [None] if len(patterns) > 1 or chosen is None else [None, chosen]
 
 
-def select_by_precedence(patterns: Sequence[Any], path: str) -> Optional[int]:
+def select_by_precedence(
+    patterns: Sequence[Any], path: str, form: Callable[[str], str] = wsgi_form
+) -> Optional[int]:
     """Regexes in declaration order, then the longest prefix, then the catch-all."""
     for index, pattern in enumerate(patterns):
         if isinstance(pattern, re.Pattern) and pattern.fullmatch(path):
             return index
     prefixes = [
-        (wsgi_form(pattern[:-1]), index)
+        (form(pattern[:-1]), index)
         for index, pattern in enumerate(patterns)
         if isinstance(pattern, str)
         and pattern.endswith("/*")

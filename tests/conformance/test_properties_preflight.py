@@ -61,10 +61,10 @@ def test_preflight_is_answered_2xx_only_when_everything_asked_is_allowed(
         return
     assert verdict is not False, f"a refused preflight was answered {exchange.status}"
     assert exchange.status == options["preflight_status"]
-    cors = [header for header in exchange.headers if is_cors(header[0])]
+    cors = [header for header in exchange.fields() if is_cors(header[0])]
     check_preflight_added(options, scenario.request, by_name(cors))
     assert exchange.body == b""
-    assert by_name(exchange.headers).get("content-length", ["0"]) == ["0"]
+    assert by_name(exchange.fields()).get("content-length", ["0"]) == ["0"]
 
 
 @PROFILE
@@ -79,7 +79,7 @@ def test_refused_preflight_is_403_without_cors_headers_or_request_data(
     if exchange.status != 403:
         return
     assert exchange.reason in ("", "Forbidden")
-    assert [h for h in exchange.headers if is_cors(h[0])] == []
+    assert [h for h in exchange.fields() if is_cors(h[0])] == []
     assert exchange.body == refusal_body(shell, scenario), "the refusal body depends on the request"
     request = scenario.request
     for value in (request.origin, request.acrm, request.acrh, request.path):
@@ -107,7 +107,7 @@ def test_preflight_decision_for_near_misses_of_an_allowed_preflight(
     verdict = preflight_verdict(policy, request)
     event(f"preflight verdict {verdict}")
     exchange = answered(play(shell, Scenario(top, None, request, PLAIN_APP)))
-    cors = by_name([header for header in exchange.headers if is_cors(header[0])])
+    cors = by_name([header for header in exchange.fields() if is_cors(header[0])])
     allowed = bool(cors)
     if policy["automatic_options"]:
         assert allowed == (exchange.status != 403), (exchange.status, cors)

@@ -410,8 +410,8 @@ def _cross_option_problems(
             Problem(
                 ("expose_headers",),
                 "expose-star-with-credentials",
-                "'*' exposes nothing on credentialed requests (browsers read it as a header "
-                "named '*')",
+                "expose_headers='*' exposes nothing on credentialed requests (browsers read it "
+                "as a header named '*')",
                 "list the response headers to expose",
             )
         )
