@@ -13,10 +13,12 @@ pytest.importorskip("mypy")
 
 GOOD = """
 import re
+from typing import Any
 from datetime import timedelta
 from wsgiref.simple_server import demo_app
 
 from wsgi_cors import CORSConfig, CORSMiddleware
+from wsgi_cors.asgi import CORSMiddleware as ASGIMiddleware
 
 CORSMiddleware(
     demo_app,
@@ -26,6 +28,11 @@ CORSMiddleware(
     resources={"/api/*": {"origins": "*", "supports_credentials": False}, re.compile("/x"): None},
 )
 CORSMiddleware(demo_app, config=CORSConfig.from_options(origins="https://a.example"))
+
+
+async def asgi_app(scope: Any, receive: Any, send: Any) -> None: ...
+
+ASGIMiddleware(asgi_app, origins=["https://a.example"], check_websocket_origin=True, max_age=600)
 """
 
 BAD = {
@@ -34,6 +41,9 @@ BAD = {
     "max_age as text": 'CORSConfig.from_options(max_age="600")',
     "misspelled resource option": 'CORSMiddleware(demo_app, resources={"/api/*": {"orgins": "*"}})',
     "flag as text": 'CORSMiddleware(demo_app, vary_header="false")',
+    "ASGI: misspelled option": "ASGIMiddleware(asgi_app, support_credentials=True)",
+    "ASGI: origins=42": "ASGIMiddleware(asgi_app, origins=42)",
+    "ASGI: websocket flag as text": 'ASGIMiddleware(asgi_app, check_websocket_origin="yes")',
 }
 
 HEADER = (
