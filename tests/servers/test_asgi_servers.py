@@ -391,6 +391,56 @@ def test_a_streamed_response_is_not_buffered(server: AsgiServer) -> None:
     assert dechunk(response.body) == b"".join(STREAM_CHUNKS)
 
 
+def test_one_keep_alive_connection_carries_preflights_and_requests(server: AsgiServer) -> None:
+    """The middleware's own answers are well-formed HTTP/1.1: the connection stays open."""
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=READ_TIMEOUT)
+    preflight_headers = {"Origin": ALLOWED, "Access-Control-Request-Method": "PUT"}
+    exchanges = [
+        ("OPTIONS", "/api/items", preflight_headers, 204, b""),
+        ("GET", "/api/items", {"Origin": ALLOWED}, 200, ITEMS_BODY),
+        ("OPTIONS", "/api/items", {**preflight_headers, "Origin": REFUSED}, 403, None),
+        ("OPTIONS", "/api/items", preflight_headers, 204, b""),
+        ("GET", "/api/vary", {"Origin": ALLOWED}, 200, VARY_BODY),
+    ]
+    try:
+        first_socket = None
+        for method, path, headers, status, body in exchanges:
+            connection.request(method, path, headers=headers)
+            first_socket = first_socket or connection.sock
+            assert connection.sock is first_socket, f"reconnected for {method} {path}"
+            response = connection.getresponse()
+            answer = response.read()
+            assert response.status == status
+            assert answer == (REFUSED_PREFLIGHT_BODY if body is None else body)
+            assert not response.will_close, f"{method} {path} closed the connection"
+    finally:
+        connection.close()
+
+
+def test_a_preflights_unread_body_is_not_taken_for_the_next_request(server: AsgiServer) -> None:
+    """The middleware answers a preflight without reading its body; the server skips it."""
+    hidden = f"GET /other HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+    first = raw_request(
+        "OPTIONS",
+        "/api/items",
+        (
+            ("Origin", ALLOWED),
+            ("Access-Control-Request-Method", "PUT"),
+            ("Content-Length", str(len(hidden))),
+        ),
+    ).replace(b"Connection: close\r\n", b"")
+    second = raw_request("GET", "/api/items", (("Origin", ALLOWED),))
+    with socket.create_connection((HOST, server.port), timeout=READ_TIMEOUT) as connection:
+        connection.sendall(first + hidden + second)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    status_lines = [line for line in received.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    assert [line.split(b" ")[1] for line in status_lines] == [b"204", b"200"], received
+    assert received.count(ITEMS_BODY) == 1
+    assert OTHER_BODY not in received
+
+
 # --- the mount point ----------------------------------------------------------------------
 
 
