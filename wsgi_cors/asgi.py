@@ -267,7 +267,7 @@ async def _refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
     message = await receive()
     if message["type"] != "websocket.connect":
         return  # the client is already gone
-    if "websocket.http.response" in scope.get("extensions", {}):
+    if "websocket.http.response" in (scope.get("extensions") or {}):
         await send(
             {
                 "type": "websocket.http.response.start",

@@ -411,3 +411,11 @@ def test_the_shell_needs_no_asyncio() -> None:
 
     sent = trio.run(call, CORSMiddleware(app, **STRICT), scope(origin=ALLOWED))
     assert headers_of(sent[0])[b"access-control-allow-origin"] == ALLOWED.encode()
+
+
+def test_websocket_refusal_copes_with_a_server_that_sets_no_extensions() -> None:
+    ran: List[str] = []
+    middleware = CORSMiddleware(websocket_app(ran), check_websocket_origin=True, **STRICT)
+    request = {**handshake(EVIL), "extensions": None}
+    assert run(call(middleware, request, CONNECT)) == [{"type": "websocket.close", "code": 1008}]
+    assert ran == []
