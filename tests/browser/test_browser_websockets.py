@@ -98,3 +98,12 @@ def test_wildcard_policy_lets_any_origin_connect(
 ) -> None:
     tab = open_tab(shared_servers.refused_page.origin)
     assert_echoed(tab, websocket_server(permissive=True), uid)
+
+
+@pytest.mark.parametrize("ws", WS_IMPLEMENTATIONS)
+def test_same_origin_page_connects(
+    open_tab: Callable[..., Tab], websocket_server: WebSocketServer, uid: str, ws: str
+) -> None:
+    """A page of the server's own origin, which no CORS list needs to name, opens its socket."""
+    server = websocket_server(ws)
+    assert_echoed(open_tab(server.origin), server, uid)
