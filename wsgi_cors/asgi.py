@@ -14,7 +14,10 @@ WebSockets are not covered by CORS: browsers open them to any origin and send th
 is refused before the app runs: with a 403 response where the server supports the
 ``websocket.http.response`` extension, else by closing before accepting (which servers answer
 with 403). A handshake without ``Origin`` is let through: browsers always send one, so it comes
-from a client that CORS does not concern.
+from a client that CORS does not concern. So is a same-origin one, whose ``Origin`` is the
+handshake's own (``http``/``https`` for ``ws``/``wss``, then its ``Host``): browsers send
+``Origin`` on those too, and the page of the app itself needs no CORS entry (behind a proxy
+that terminates TLS, the scheme is right only when the server trusts the proxy's headers).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ _ORIGIN = b"origin"
 _REQUEST_METHOD = b"access-control-request-method"
 _REQUEST_HEADERS = b"access-control-request-headers"
 _REQUEST_PRIVATE_NETWORK = b"access-control-request-private-network"
+_HOST = b"host"
 _ERROR_BODY = b"Internal Server Error\n"
 _ERROR_HEADERS = (
     (b"content-type", b"text/plain; charset=utf-8"),
@@ -258,8 +262,19 @@ def _websocket_origin_allowed(policy: ASGIPolicy, scope: Scope) -> bool:
         return True  # not a browser: browsers always send Origin on a WebSocket handshake
     if policy.wildcard_origin or policy.matcher.allows(origin):
         return True
+    if origin == _own_origin(scope):
+        return True  # same-origin: CORS lists never need to name the app's own origin
     logger.debug("WebSocket handshake refused: origin %.200r is not allowed", origin)
     return False
+
+
+def _own_origin(scope: Scope) -> Optional[str]:
+    """The origin a same-origin page of this handshake sends (lower case), or None without Host."""
+    host = _header(scope["headers"], _HOST)
+    if host is None:
+        return None
+    scheme = "https" if scope.get("scheme") == "wss" else "http"
+    return f"{scheme}://{host.lower()}"
 
 
 async def _refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:

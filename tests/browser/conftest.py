@@ -8,14 +8,22 @@ Playwright's own download if there is one).
 
 One browser serves the whole session (a second one, started only when a test
 asks for it, runs with ``CorsNonWildcardRequestHeadersSupport``), and so do the
-servers. Each (browser, origin) has one page, in its own browser context,
-reused with its cookies cleared. Every test uses URLs of its own (``uid``), so
-preflight cache entries (keyed by URL) and console errors (matched by URL)
-never mix between tests.
+page servers. The API servers come once per shell: ``servers`` is a session
+fixture parametrized over ``"wsgi"`` (wsgiref, ``wsgi_cors.CORSMiddleware``) and
+``"asgi"`` (uvicorn, ``wsgi_cors.asgi.CORSMiddleware``), so every test that uses
+it runs against both with the same expectations, and pytest runs all of one
+shell's tests before it starts the other's servers. Without uvicorn the ASGI
+runs are skipped (failed under ``WSGI_CORS_REQUIRE_BROWSER=1``).
+
+Each (browser, origin) has one page, in its own browser context, reused with its
+cookies cleared. Every test uses URLs of its own (``uid``), so preflight cache
+entries (keyed by URL) and console errors (matched by URL) never mix between
+tests.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import uuid
@@ -25,7 +33,20 @@ import pytest
 
 from wsgi_cors import CORSMiddleware
 
-from .browser_harness import LoopbackServer, Servers, Tab, api_app, bare_star_app, page_app
+from .browser_harness import (
+    SHELLS,
+    WS_IMPLEMENTATIONS,
+    ASGILoopbackServer,
+    LoopbackServer,
+    Servers,
+    SharedServers,
+    Tab,
+    WSGILoopbackServer,
+    api_app,
+    asgi_api_app,
+    bare_star_app,
+    page_app,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -51,10 +72,10 @@ CHROMIUM_ARGS = [
 NON_WILDCARD_FEATURE = "--enable-features=CorsNonWildcardRequestHeadersSupport"
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, hint: str = INSTALL_HINT) -> None:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_ENV}=1 requires the browser tests", pytrace=False)
-    pytest.skip(f"{reason}: {INSTALL_HINT}")
+    pytest.skip(f"{reason}: {hint}")
 
 
 @pytest.fixture(scope="session")
@@ -141,25 +162,94 @@ PERMISSIVE_OPTIONS: Dict[str, Any] = {
 }
 
 
+def require_uvicorn() -> None:
+    """Skip (or, under ``WSGI_CORS_REQUIRE_BROWSER=1``, fail) without uvicorn to run ASGI apps."""
+    if importlib.util.find_spec("uvicorn") is None:
+        _unavailable(
+            "uvicorn is not installed, so the ASGI shell cannot be served",
+            "`pip install uvicorn websockets wsproto` (all in the browser extra)",
+        )
+
+
+def start_api(shell: str, ws: str = WS_IMPLEMENTATIONS[0], **options: Any) -> LoopbackServer:
+    """The API behind ``shell``'s ``CORSMiddleware`` built with ``options``, on a server of its own.
+
+    ``"wsgi"``: :func:`api_app` in wsgiref. ``"asgi"``: :func:`asgi_api_app` in uvicorn with
+    WebSocket implementation ``ws``; ``options`` may also hold ``check_websocket_origin``.
+    """
+    if shell == "wsgi":
+        return WSGILoopbackServer(CORSMiddleware(api_app, **options))
+    from wsgi_cors.asgi import CORSMiddleware as ASGICORSMiddleware
+
+    return ASGILoopbackServer(ASGICORSMiddleware(asgi_api_app, **options), ws=ws)
+
+
 @pytest.fixture(scope="session")
-def servers(browser: Browser) -> Iterator[Servers]:
+def shared_servers(browser: Browser) -> Iterator[SharedServers]:
+    """The pages (allowed and refused origin) and ``bare_star``, for the whole session."""
     started: List[LoopbackServer] = []
 
     def start(app: Any) -> LoopbackServer:
-        server = LoopbackServer(app)
+        server = WSGILoopbackServer(app)
         started.append(server)
         return server
 
     try:
-        page = start(page_app)
-        refused_page = start(page_app)
-        strict = start(CORSMiddleware(api_app, **strict_options(page.origin)))
-        permissive = start(CORSMiddleware(api_app, **PERMISSIVE_OPTIONS))
-        bare_star = start(bare_star_app)
-        yield Servers(page, refused_page, strict, permissive, bare_star)
+        yield SharedServers(start(page_app), start(page_app), start(bare_star_app))
     finally:
         for server in started:
             server.close()
+
+
+@pytest.fixture(scope="session", params=SHELLS)
+def servers(request: pytest.FixtureRequest, shared_servers: SharedServers) -> Iterator[Servers]:
+    """The shared servers, and the strict and permissive API behind one shell's middleware."""
+    shell: str = request.param
+    if shell == "asgi":
+        require_uvicorn()
+    started: List[LoopbackServer] = []
+    try:
+        started.append(start_api(shell, **strict_options(shared_servers.page.origin)))
+        started.append(start_api(shell, **PERMISSIVE_OPTIONS))
+        strict, permissive = started
+        yield Servers(
+            shell,
+            shared_servers.page,
+            shared_servers.refused_page,
+            strict,
+            permissive,
+            shared_servers.bare_star,
+        )
+    finally:
+        for server in started:
+            server.close()
+
+
+@pytest.fixture(scope="session")
+def websocket_server(shared_servers: SharedServers) -> Iterator[Callable[..., LoopbackServer]]:
+    """``websocket_server(ws, check, permissive=False)``: a uvicorn server, started on first use.
+
+    The API behind ``wsgi_cors.asgi.CORSMiddleware`` with the strict options (or the
+    permissive ones) and ``check_websocket_origin=check``, in uvicorn with WebSocket
+    implementation ``ws``; one server per combination for the session.
+    """
+    require_uvicorn()
+    started: Dict[Tuple[str, bool, bool], LoopbackServer] = {}
+
+    def get(
+        ws: str = WS_IMPLEMENTATIONS[0], check: bool = True, permissive: bool = False
+    ) -> LoopbackServer:
+        key = (ws, check, permissive)
+        if key not in started:
+            options = (
+                PERMISSIVE_OPTIONS if permissive else strict_options(shared_servers.page.origin)
+            )
+            started[key] = start_api("asgi", ws=ws, check_websocket_origin=check, **options)
+        return started[key]
+
+    yield get
+    for server in started.values():
+        server.close()
 
 
 @pytest.fixture(params=["strict", "permissive"])
@@ -187,7 +277,7 @@ def _tabs() -> Iterator[Dict[Tuple[int, str], Tab]]:
 
 @pytest.fixture
 def open_tab(
-    browser: Browser, servers: Servers, _tabs: Dict[Tuple[int, str], Tab]
+    browser: Browser, shared_servers: SharedServers, _tabs: Dict[Tuple[int, str], Tab]
 ) -> Callable[..., Tab]:
     """A page of ``origin`` (default: the page server), with no cookies.
 
@@ -199,7 +289,7 @@ def open_tab(
 
     def open_(origin: Optional[str] = None, in_browser: Optional[Browser] = None) -> Tab:
         owner = in_browser or browser
-        key = (id(owner), origin or servers.page.origin)
+        key = (id(owner), origin or shared_servers.page.origin)
         if key not in _tabs:
             _tabs[key] = Tab(owner.new_context().new_page(), key[1])
         tab = _tabs[key]

@@ -5,7 +5,8 @@ Every test runs ``fetch()`` in a page of one origin against an API of another
 response, or a TypeError that the console blames on CORS), and asserts what the
 API server received and answered. ``strict`` allows one origin with credentials
 and explicit lists; ``permissive`` is ``"*"`` everywhere without credentials
-(see ``conftest.py``).
+(see ``conftest.py``). Every test that uses ``servers`` runs once per shell: the API
+behind ``wsgi_cors.CORSMiddleware`` in wsgiref, then behind ``wsgi_cors.asgi``'s in uvicorn.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, List
 
 import pytest
 
-from .browser_harness import Exchange, LoopbackServer, Servers, Tab
+from .browser_harness import Exchange, LoopbackServer, Servers, SharedServers, Tab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -207,14 +208,18 @@ def test_authorization_works_where_a_bare_star_would_not(
 
 
 def test_control_bare_star_does_not_cover_authorization_in_that_browser(
-    open_tab: Callable[..., Tab], standard_browser: Browser, servers: Servers, uid: str
+    open_tab: Callable[..., Tab],
+    standard_browser: Browser,
+    shared_servers: SharedServers,
+    uid: str,
 ) -> None:
     """The flag is in effect: a hand-written ``Allow-Headers: *`` answer fails for Authorization."""
     tab = open_tab(in_browser=standard_browser)
-    url = servers.bare_star.url(f"/auth/{uid}")
+    bare_star = shared_servers.bare_star  # no middleware, so no shell: this runs once
+    url = bare_star.url(f"/auth/{uid}")
     reason = tab.assert_blocked(tab.fetch(url, headers={"Authorization": "Bearer t"}), url)
     assert "authorization" in reason.lower()
-    custom = tab.fetch(servers.bare_star.url(f"/custom/{uid}"), headers={"X-Custom": "1"})
+    custom = tab.fetch(bare_star.url(f"/custom/{uid}"), headers={"X-Custom": "1"})
     assert custom.ok  # the same "*" still covers an ordinary header
 
 
