@@ -100,6 +100,11 @@ def config_key(option: str) -> str:
 #: Every ``QUART_CORS_*`` key, in option order.
 CONFIG_KEYS: Tuple[str, ...] = tuple(config_key(name) for name in OPTION_NAMES)
 
+#: Quart-CORS's ``DEFAULTS``: the defaults keyed by config key (``QUART_CORS_MAX_AGE``).
+CONFIG_DEFAULTS: Mapping[str, Any] = {
+    config_key(name): QUART_DEFAULTS[name] for name in OPTION_NAMES
+}
+
 
 def config_options(config: Mapping[str, Any]) -> Dict[str, Any]:
     """The options set through ``QUART_CORS_*`` keys of a Quart config (``None``: not set).

@@ -7,7 +7,7 @@ what differs is listed in the README ("Quart: a drop-in for Quart-CORS").
 """
 
 from .._version import __version__
-from ..compat.quart_cors import QUART_DEFAULTS as DEFAULTS
+from ..compat.quart_cors import CONFIG_DEFAULTS as DEFAULTS
 from .decorators import QUART_CORS_EXEMPT_ATTRIBUTE, cors_exempt, route_cors, websocket_cors
 from .extension import cors
 
