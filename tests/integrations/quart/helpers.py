@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Dict, Optional, TypeVar
 
 from quart import Quart, websocket
@@ -15,12 +16,17 @@ OTHER = "https://evil.example.net"
 
 
 def run(awaitable: Awaitable[T]) -> T:
-    """Run one coroutine to completion in a fresh event loop (no pytest plugin needed)."""
+    """Run one coroutine to completion in a fresh event loop (no pytest plugin needed).
+
+    The loop runs in its own thread: another test (Playwright's sync API) may have left an
+    event loop running in this one, where ``asyncio.run`` refuses to start.
+    """
 
     async def wrapper() -> T:
         return await awaitable
 
-    return asyncio.run(wrapper())
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, wrapper()).result()
 
 
 def preflight(
