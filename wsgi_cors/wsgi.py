@@ -92,6 +92,8 @@ class CORSMiddleware:
         self.resources: ResourceTable[StrHeader, str] = self.engine.table
         self.app_answers_preflight = app_answers_preflight
         self._only_policy = self.resources.only_policy
+        #: Whether the "another CORS layer is active" warning was logged.
+        self._other_layer_reported = False
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         policy = self._only_policy or self.resources.select(environ.get("PATH_INFO", ""))
@@ -134,6 +136,8 @@ class CORSMiddleware:
             # merge; finding one costs a length test per header.
             for name, _ in headers:
                 if len(name) in _MERGED_LENGTHS and name.lower() in _MERGED_NAMES:
+                    if not self._other_layer_reported:
+                        self._report_other_layer(headers, environ)
                     merged = add_cors_headers(headers, added, STR_FORMS)
                     return start_response(status, merged, exc_info)
             return start_response(status, [*headers, *added], exc_info)
@@ -141,6 +145,17 @@ class CORSMiddleware:
         if intercept:
             return self._call_app_intercepting(environ, cors_start_response)
         return self.app(environ, cors_start_response)
+
+    def _report_other_layer(self, headers: List[StrHeader], environ: WSGIEnvironment) -> None:
+        """Warn (once per middleware) that the app sets Access-Control-Allow-Origin itself."""
+        if any(name.lower() == STR_FORMS.allow_origin for name, _ in headers):
+            self._other_layer_reported = True
+            logger.warning(
+                "another CORS layer is active: the app set Access-Control-Allow-Origin itself "
+                "for %r, so its CORS headers won and wsgi_cors added only Vary; remove the "
+                "other layer (such as flask_cors or corsheaders) or wsgi_cors (logged once)",
+                environ.get("PATH_INFO", ""),
+            )
 
     def _call_app_intercepting(
         self, environ: WSGIEnvironment, cors_start_response: StartResponse

@@ -143,6 +143,10 @@ def test_middleware_and_a_lower_case_patch(middleware: Dict[str, WSGIAppServer])
     assert report.blocked_by is not None
     assert report.blocked_by.rule == "method-case"
     assert "PATCH" in report.blocked_by.detail
+    # The middleware upper-cases `methods`: the advice must not be to list 'patch' there.
+    advice = report.blocked_by.wsgi_cors_fix or ""
+    assert "upper-cased from the page" in advice
+    assert "methods='*'" in advice
     assert check(middleware["patch"], "PATCH").allowed
 
 

@@ -88,7 +88,9 @@ RULES: Dict[str, Rule] = {
         "upper-cased by browsers, and the list must contain the method as sent (Fetch, "
         "CORS-preflight fetch)",
         "list '{method}' in Access-Control-Allow-Methods exactly as the page sends it",
-        "list '{method}' in `methods` exactly as the page sends it",
+        "CORSMiddleware upper-cases `methods`, so '{method}' can never be listed: send the method "
+        "upper-cased from the page (fetch(url, {{method: '{method}'.toUpperCase()}})), or allow "
+        "any method with methods='*'",
     ),
     "method-not-allowed": Rule(
         "a method other than GET, HEAD and POST must be listed in Access-Control-Allow-Methods "
