@@ -403,7 +403,7 @@ def run(
             print(
                 "wsgi_cors demo: an API wrapped in CORSMiddleware, and a page on another origin.\n"
                 f"  page: {demo.page_url}   <- open this in a browser\n"
-                f"  API:  {demo.api_url}   (allows only the page's origin)\n"
+                f"  API:  {demo.api_url}items   (allows only the page's origin)\n"
                 "Ask why another origin is refused, as a browser would see it:\n"
                 f"  wsgi-cors check {demo.api_url}items --origin http://127.0.0.1:9999\n"
                 "Press Ctrl-C to stop.",

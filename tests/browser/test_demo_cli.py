@@ -200,7 +200,9 @@ def test_demo_page_in_a_browser(
 
 
 def test_sigterm_stops_the_demo_cleanly(demo_process: DemoProcess) -> None:
-    demo_process.urls()
+    urls = demo_process.urls()
+    with urllib.request.urlopen(urls["API"], timeout=10) as answer:  # the printed URL answers
+        assert answer.status == 200
     assert demo_process.stop(signal.SIGTERM) == 0
     assert "Traceback" not in "".join(demo_process.stderr)
 

@@ -118,6 +118,20 @@ def test_every_problem_is_collected_at_once() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("entry", "fix"),
+    [
+        ("localhost:3000", "'http://localhost:3000'"),
+        ("127.0.0.1:8000", "'http://127.0.0.1:8000'"),
+        ("app.example.com", "'https://app.example.com'"),
+    ],
+)
+def test_a_missing_scheme_is_fixed_with_http_for_this_machine(entry: str, fix: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORSConfig.from_mapping({"origins": entry})
+    assert caught.value.problems[0].hint.endswith(f"write {fix}")
+
+
 def test_an_inherited_problem_is_reported_once_under_its_own_name() -> None:
     with pytest.raises(ConfigError) as caught:
         CORSConfig.from_mapping({"max_age": -1, "resources": {"/a/*": {}, "/b/*": {}}})

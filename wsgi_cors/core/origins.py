@@ -287,11 +287,13 @@ def canonicalize_origin(entry: str) -> Tuple[str, Optional[Problem]]:
         )
     scheme, sep, rest = entry.partition("://")
     if not sep:
+        # A development server on this machine is almost always plain http.
+        local = entry.lower().split(":", 1)[0] in ("localhost", "127.0.0.1", "[::1]")
         return "", Problem(
             (),
             "origin-no-scheme",
             f"{shown} has no scheme",
-            f"browsers send the scheme, so write 'https://{entry}'",
+            f"browsers send the scheme, so write '{'http' if local else 'https'}://{entry}'",
         )
     scheme = scheme.lower()
     if re.fullmatch(_SCHEME, scheme) is None:
