@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.config import DEFAULTS, OPTION_NAMES, CORSConfig, unknown_option_problems
 from ..core.origins import canonicalize_origin
@@ -131,6 +131,26 @@ def build_config(
             "response Flask sends, 500 responses included"
         )
     return FlaskConfig(config, flags["intercept_exceptions"], flags["automatic_options"])
+
+
+def combine_configs(configs: Sequence[CORSConfig]) -> CORSConfig:
+    """One configuration holding the resources of several ``CORS(app)`` calls on one app.
+
+    Each resource keeps its own call's complete options. The core orders the
+    patterns most specific first (exact paths, patterns, longer prefixes, the
+    catch-all); for the same pattern, the later call wins, as Flask-CORS runs
+    the later call's hook first.
+    """
+    if len(configs) == 1:
+        return configs[0]
+    resources: Dict[Any, Dict[str, object]] = {}
+    for config in reversed(configs):
+        for pattern, resource in config.resource_configs:
+            if pattern not in resources:
+                options = resource.options()
+                del options["resources"]
+                resources[pattern] = options
+    return CORSConfig.from_mapping({"resources": resources})
 
 
 def _flag(value: Any, path: OptionPath, problems: List[Problem]) -> bool:

@@ -38,11 +38,14 @@ def apply_engine(engine: Engine[StrHeader, str], response: Response) -> None:
 
     The same decisions as the middleware: a preflight gets the preflight
     headers if allowed, anything else the actual-response headers; ``Vary`` is
-    merged. The request is then marked handled, so an outer
-    :class:`~wsgi_cors.CORSMiddleware` adds nothing more.
+    merged. If a resource of ``engine`` covers the path, the request is then
+    marked handled, so an outer :class:`~wsgi_cors.CORSMiddleware` adds
+    nothing more; if none does, the response is left to the outer layers.
     """
     environ = request.environ
     decision = engine.decide(cors_request(environ))
+    if decision.policy is None:
+        return
     current = response.headers.to_wsgi_list()
     updated = add_cors_headers(current, decision.headers, STR_FORMS)
     if updated is not current:
