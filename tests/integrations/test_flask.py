@@ -531,7 +531,7 @@ def test_difference_method_is_a_whole_token_not_a_substring() -> None:
 
 
 def test_difference_credentials_with_star_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="list the trusted origins"):
+    with pytest.raises(ConfigError, match="list the origins that may send credentials"):
         cors_app(supports_credentials=True)
 
 
@@ -761,3 +761,51 @@ def test_a_middleware_installed_between_calls_is_kept() -> None:
         == ORIGIN
     )
     assert seen == ["/other", "/api/x"]
+
+
+# --- Problems in the user's words ---------------------------------------------------------------
+
+
+def test_credentials_with_star_hint_shows_the_fixed_call() -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORS(Flask(__name__), supports_credentials=True)
+    (line,) = caught.value.lines
+    assert line.startswith("supports_credentials: ")
+    assert 'CORS(app, supports_credentials=True, origins=["https://app.example.com"])' in line
+    assert caught.value.problems[0].code == "credentials-with-any-origin"
+
+
+def test_credentials_with_star_hint_for_the_decorator() -> None:
+    with pytest.raises(ConfigError) as caught:
+        cross_origin(supports_credentials=True)
+    assert (
+        '@cross_origin(supports_credentials=True, origins=["https://app.example.com"])'
+        in (caught.value.lines[0])
+    )
+
+
+def test_credentials_with_star_from_config_names_the_key_and_the_line_to_add() -> None:
+    app = Flask(__name__)
+    app.config["CORS_SUPPORTS_CREDENTIALS"] = True
+    with pytest.raises(ConfigError) as caught:
+        CORS(app)
+    (line,) = caught.value.lines
+    assert line.startswith("app.config['CORS_SUPPORTS_CREDENTIALS']: ")
+    assert 'CORS_ORIGINS = ["https://app.example.com"]' in line
+
+
+def test_unknown_config_key_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app()
+    app.config["CORS_HEADERS"] = "Content-Type"
+
+    @app.route("/decorated")
+    @cross_origin()
+    def decorated() -> str:
+        return "d"
+
+    with caplog.at_level(logging.WARNING, logger="wsgi_cors.flask"):
+        CORS(app)
+        CORS(app, resources={r"/other": {}})
+        app.test_client().get("/decorated", headers={"Origin": ORIGIN})
+    messages = [r.getMessage() for r in caplog.records if "CORS_HEADERS" in r.getMessage()]
+    assert len(messages) == 1

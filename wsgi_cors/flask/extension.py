@@ -96,7 +96,12 @@ class CORS:
         options = {**FLASK_DEFAULTS, **config, **given}
         # The extension answers every preflight, as Flask-CORS does: automatic_options is
         # validated, then left to cross_origin, the only place Flask-CORS reads it.
-        flask_config = build_config(options, from_app_config=set(config) - set(given))
+        flask_config = build_config(
+            options,
+            from_app_config=set(config) - set(given),
+            keywords=given,
+            call="CORS(app, {})" if isinstance(app, Flask) else "CORS(blueprint, {})",
+        )
         if isinstance(app, Flask):
             self._install(app, flask_config.config)
             return
