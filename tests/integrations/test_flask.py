@@ -14,7 +14,7 @@ from typing import Any, Dict
 import pytest
 from flask import Blueprint, Flask, abort, request
 
-from wsgi_cors import ConfigError
+from wsgi_cors import ConfigError, CORSMiddleware
 from wsgi_cors.flask import ALL_METHODS, CORS, cross_origin
 
 ORIGIN = "https://app.example.com"
@@ -531,7 +531,7 @@ def test_difference_method_is_a_whole_token_not_a_substring() -> None:
 
 
 def test_difference_credentials_with_star_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="list the trusted origins"):
+    with pytest.raises(ConfigError, match="list the origins that may send credentials"):
         cors_app(supports_credentials=True)
 
 
@@ -623,3 +623,189 @@ def test_exception_propagated_by_flask_still_propagates() -> None:
     CORS(app, intercept_exceptions=True)
     with pytest.raises(RuntimeError, match="boom"):
         app.test_client().get("/boom", headers={"Origin": ORIGIN})
+
+
+# --- Precedence: decorator > blueprint > app; several CORS(app) calls share one table ----------
+
+
+PUBLIC = "https://public.example.com"
+
+
+def blueprint_under_public_app(*, nested: bool = False, bp_resources: Any = None) -> Any:
+    app = Flask(__name__)
+    account = Blueprint("account", __name__, url_prefix="/account")
+
+    @account.route("/me", methods=["GET", "PUT"])
+    def me() -> str:
+        return "me"
+
+    @account.route("/open", methods=["GET", "PUT"])
+    @cross_origin(origins=[EVIL])
+    def opened() -> str:
+        return "open"
+
+    @app.route("/public", methods=["GET", "PUT"])
+    def public() -> str:
+        return "public"
+
+    CORS(app, origins=[PUBLIC])
+    options: Dict[str, Any] = {"origins": [ORIGIN], "supports_credentials": True}
+    if bp_resources is not None:
+        options["resources"] = bp_resources
+    CORS(account, **options)
+    if nested:
+        outer = Blueprint("outer", __name__, url_prefix="/outer")
+        outer.register_blueprint(account)
+        app.register_blueprint(outer)
+    else:
+        app.register_blueprint(account)
+    return app.test_client()
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_blueprints_policy_answers_its_preflights_under_an_app_policy(nested: bool) -> None:
+    client = blueprint_under_public_app(nested=nested)
+    prefix = "/outer" if nested else ""
+    response = client.options(f"{prefix}/account/me", headers=preflight())
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    # The app's policy does not apply under the blueprint: its origin is refused there.
+    refused = client.options(f"{prefix}/account/me", headers=preflight(origin=PUBLIC))
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    actual = client.put(f"{prefix}/account/me", headers={"Origin": ORIGIN})
+    assert actual.headers["Access-Control-Allow-Credentials"] == "true"
+    assert actual.headers.getlist("Access-Control-Allow-Origin") == [ORIGIN]
+
+
+def test_the_apps_policy_still_answers_its_own_routes_before_flask() -> None:
+    client = blueprint_under_public_app()
+    response = client.options("/public", headers=preflight(origin=PUBLIC))
+    assert response.headers["Access-Control-Allow-Origin"] == PUBLIC
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    # Answered by the middleware: Flask's automatic OPTIONS would add an Allow header.
+    assert "Allow" not in response.headers
+
+
+def test_a_decorated_view_in_a_blueprint_wins_over_the_blueprint() -> None:
+    client = blueprint_under_public_app()
+    response = client.options("/account/open", headers=preflight(origin=EVIL))
+    assert response.headers["Access-Control-Allow-Origin"] == EVIL
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_a_blueprint_path_its_resources_do_not_cover_falls_back_to_the_app() -> None:
+    client = blueprint_under_public_app(bp_resources={"/account/other/*": {}})
+    response = client.options("/account/me", headers=preflight(origin=PUBLIC))
+    assert response.headers["Access-Control-Allow-Origin"] == PUBLIC
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    actual = client.get("/account/me", headers={"Origin": PUBLIC})
+    assert actual.headers["Access-Control-Allow-Origin"] == PUBLIC
+
+
+def test_several_cors_app_calls_combine_their_resources() -> None:
+    app = make_app()
+    CORS(app, resources={r"/api/*": {"origins": [ORIGIN]}}, supports_credentials=True)
+    CORS(app, resources={r"/other": {}}, origins=[PUBLIC])
+    assert isinstance(app.wsgi_app, CORSMiddleware)
+    assert not isinstance(app.wsgi_app.app, CORSMiddleware)  # one middleware, rebuilt
+    client = app.test_client()
+    api = client.options("/api/x", headers=preflight())
+    assert api.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert api.headers["Access-Control-Allow-Credentials"] == "true"
+    other = client.options("/other", headers=preflight(origin=PUBLIC, method="GET"))
+    assert other.headers["Access-Control-Allow-Origin"] == PUBLIC
+    assert "Access-Control-Allow-Credentials" not in other.headers
+    actual = client.get("/api/x", headers={"Origin": ORIGIN})
+    assert actual.headers.getlist("Access-Control-Allow-Origin") == [ORIGIN]
+
+
+def test_several_cors_app_calls_most_specific_pattern_first_later_call_wins_a_tie() -> None:
+    app = make_app()
+    CORS(app, resources={r"/api/*": {"origins": [ORIGIN]}}, supports_credentials=True)
+    CORS(app, origins=[PUBLIC])  # the default "/*": less specific than "/api/*"
+    CORS(app, resources={r"/other": {"origins": [EVIL]}})
+    CORS(app, resources={r"/other": {"origins": [ORIGIN]}})  # the same pattern: the later wins
+    client = app.test_client()
+    api = client.options("/api/x", headers=preflight())
+    assert api.headers["Access-Control-Allow-Credentials"] == "true"
+    assert client.get("/", headers={"Origin": PUBLIC}).headers["Access-Control-Allow-Origin"] == (
+        PUBLIC
+    )
+    other = client.get("/other", headers={"Origin": ORIGIN})
+    assert other.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert (
+        "Access-Control-Allow-Origin" not in client.get("/other", headers={"Origin": EVIL}).headers
+    )
+
+
+def test_a_middleware_installed_between_calls_is_kept() -> None:
+    app = make_app()
+    CORS(app, resources={r"/api/*": {}}, origins=[ORIGIN])
+    seen = []
+    inner = app.wsgi_app
+
+    def outer(environ: Any, start_response: Any) -> Any:
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = outer  # type: ignore[method-assign]
+    CORS(app, resources={r"/other": {}}, origins=[PUBLIC])
+    client = app.test_client()
+    assert (
+        client.get("/other", headers={"Origin": PUBLIC}).headers["Access-Control-Allow-Origin"]
+        == PUBLIC
+    )
+    assert (
+        client.get("/api/x", headers={"Origin": ORIGIN}).headers["Access-Control-Allow-Origin"]
+        == ORIGIN
+    )
+    assert seen == ["/other", "/api/x"]
+
+
+# --- Problems in the user's words ---------------------------------------------------------------
+
+
+def test_credentials_with_star_hint_shows_the_fixed_call() -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORS(Flask(__name__), supports_credentials=True)
+    (line,) = caught.value.lines
+    assert line.startswith("supports_credentials: ")
+    assert 'CORS(app, supports_credentials=True, origins=["https://app.example.com"])' in line
+    assert caught.value.problems[0].code == "credentials-with-any-origin"
+
+
+def test_credentials_with_star_hint_for_the_decorator() -> None:
+    with pytest.raises(ConfigError) as caught:
+        cross_origin(supports_credentials=True)
+    assert (
+        '@cross_origin(supports_credentials=True, origins=["https://app.example.com"])'
+        in (caught.value.lines[0])
+    )
+
+
+def test_credentials_with_star_from_config_names_the_key_and_the_line_to_add() -> None:
+    app = Flask(__name__)
+    app.config["CORS_SUPPORTS_CREDENTIALS"] = True
+    with pytest.raises(ConfigError) as caught:
+        CORS(app)
+    (line,) = caught.value.lines
+    assert line.startswith("app.config['CORS_SUPPORTS_CREDENTIALS']: ")
+    assert 'CORS_ORIGINS = ["https://app.example.com"]' in line
+
+
+def test_unknown_config_key_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app()
+    app.config["CORS_HEADERS"] = "Content-Type"
+
+    @app.route("/decorated")
+    @cross_origin()
+    def decorated() -> str:
+        return "d"
+
+    with caplog.at_level(logging.WARNING, logger="wsgi_cors.flask"):
+        CORS(app)
+        CORS(app, resources={r"/other": {}})
+        app.test_client().get("/decorated", headers={"Origin": ORIGIN})
+    messages = [r.getMessage() for r in caplog.records if "CORS_HEADERS" in r.getMessage()]
+    assert len(messages) == 1

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+import weakref
+from dataclasses import replace
+from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.config import DEFAULTS, OPTION_NAMES, CORSConfig, unknown_option_problems
 from ..core.origins import canonicalize_origin
@@ -69,19 +71,47 @@ def config_options(config: Mapping[str, Any]) -> Dict[str, Any]:
     as Flask-CORS ignores it.
     """
     options: Dict[str, Any] = {}
+    warned = _warned_config_keys(config)
     for key, value in config.items():
         if not key.startswith(CONFIG_PREFIX) or value is None:
             continue
         name = key[len(CONFIG_PREFIX) :].lower()
         if name in FLASK_DEFAULTS:
             options[name] = value
-        else:
+        elif key not in warned:
+            warned.add(key)
             logger.warning(
                 "app.config[%r] is not a wsgi_cors option and is ignored; known keys are %s",
                 key,
                 ", ".join(config_key(n) for n in FLASK_DEFAULTS),
             )
     return options
+
+
+#: The unknown ``CORS_*`` keys already warned about, per config (by id, with a weak
+#: reference to tell a reused id): the extension and the decorator both read one config.
+_WARNED: Dict[int, Tuple[weakref.ref[Any], Set[str]]] = {}
+
+
+def _warned_config_keys(config: Mapping[str, Any]) -> Set[str]:
+    entry = _WARNED.get(id(config))
+    if entry is not None and entry[0]() is config:
+        return entry[1]
+    try:
+        reference = weakref.ref(config, lambda _: _WARNED.pop(key, None))
+    except TypeError:  # a plain dict: not remembered
+        return set()
+    key = id(config)
+    keys: Set[str] = set()
+    _WARNED[key] = (reference, keys)
+    return keys
+
+
+#: A ``CORS(...)`` call with its keywords left as ``{}``, for hints that show the fixed call.
+EXTENSION_CALL = "CORS(app, {})"
+DECORATOR_CALL = "@cross_origin({})"
+
+_EXAMPLE_ORIGINS = ["https://app.example.com"]
 
 
 class FlaskConfig(NamedTuple):
@@ -99,11 +129,15 @@ def build_config(
     *,
     from_app_config: AbstractSet[str] = frozenset(),
     with_resources: bool = True,
+    keywords: Optional[Mapping[str, Any]] = None,
+    call: str = EXTENSION_CALL,
 ) -> FlaskConfig:
     """Translate resolved Flask-CORS ``options`` and validate them through the core.
 
     ``from_app_config`` names the options whose value came from ``app.config``
-    (so problems name the ``CORS_*`` key). Raises one
+    (so problems name the ``CORS_*`` key); ``keywords`` are the keyword
+    arguments the user passed to ``call`` (``"CORS(app, {})"``), so a hint can
+    show the fixed line as they would write it. Raises one
     :class:`~wsgi_cors.ConfigError` in the user's words.
     """
     problems = unknown_option_problems(options, OPTION_NAMES)
@@ -121,9 +155,11 @@ def build_config(
     except ConfigError as error:
         problems += error.problems
     if problems or config is None:
+        given = dict(keywords or {})
         raise ConfigError(
-            problems,
+            [_blame_credentials(problem, given, from_app_config) for problem in problems],
             describe_path=lambda path: _flask_path(path, patterns, from_app_config),
+            word_hint=lambda problem: _flask_hint(problem, given, from_app_config, call),
         )
     if not flags["intercept_exceptions"]:
         logger.warning(
@@ -131,6 +167,62 @@ def build_config(
             "response Flask sends, 500 responses included"
         )
     return FlaskConfig(config, flags["intercept_exceptions"], flags["automatic_options"])
+
+
+def combine_configs(configs: Sequence[CORSConfig]) -> CORSConfig:
+    """One configuration holding the resources of several ``CORS(app)`` calls on one app.
+
+    Each resource keeps its own call's complete options. The core orders the
+    patterns most specific first (exact paths, patterns, longer prefixes, the
+    catch-all); for the same pattern, the later call wins, as Flask-CORS runs
+    the later call's hook first.
+    """
+    if len(configs) == 1:
+        return configs[0]
+    resources: Dict[Any, Dict[str, object]] = {}
+    for config in reversed(configs):
+        for pattern, resource in config.resource_configs:
+            if pattern not in resources:
+                options = resource.options()
+                del options["resources"]
+                resources[pattern] = options
+    return CORSConfig.from_mapping({"resources": resources})
+
+
+def _blame_credentials(
+    problem: Problem, given: Mapping[str, Any], from_app_config: AbstractSet[str]
+) -> Problem:
+    """Credentials with the default ``"*"``: the problem is the option the user wrote."""
+    if (
+        problem.code == "credentials-with-any-origin"
+        and problem.path == ("origins",)
+        and "origins" not in given
+        and "origins" not in from_app_config
+    ):
+        return replace(problem, path=("supports_credentials",))
+    return problem
+
+
+def _flask_hint(
+    problem: Problem, given: Mapping[str, Any], from_app_config: AbstractSet[str], call: str
+) -> Optional[str]:
+    """A hint worded as the user's own code: the fixed call, or the ``CORS_*`` line to add."""
+    if problem.code != "credentials-with-any-origin" or problem.path[:1] == ("resources",):
+        return None
+    credentials_from_config = "supports_credentials" in from_app_config
+    if credentials_from_config and "origins" not in given:
+        line = f"{config_key('origins')} = {_EXAMPLE_ORIGINS!r}".replace("'", '"')
+        where = "in app.config"
+    else:
+        arguments = {name: value for name, value in given.items() if name != "origins"}
+        written = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+        origins = f"origins={_EXAMPLE_ORIGINS!r}".replace("'", '"')
+        line = call.format(", ".join(filter(None, [written, origins])))
+        where = "in your code"
+    return (
+        f"list the origins that may send credentials: {line} ({where}), or pass a predicate "
+        "(origins=lambda origin: ...) if you really mean to decide for any origin"
+    )
 
 
 def _flag(value: Any, path: OptionPath, problems: List[Problem]) -> bool:

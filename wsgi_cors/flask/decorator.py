@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, TypeVar
 
 from flask import Flask, current_app, make_response, request
 
-from ..compat.flask_cors import FLASK_DEFAULTS, build_config, config_options
+from ..compat.flask_cors import DECORATOR_CALL, FLASK_DEFAULTS, build_config, config_options
 from ..core.codec import WSGI_CODEC, StrHeader
 from ..core.engine import Engine
 from ..core.resources import wsgi_path
@@ -34,7 +34,12 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
     if "resources" in kwargs:
         logger.warning("cross_origin ignores the 'resources' option, as Flask-CORS does")
         kwargs = {key: value for key, value in kwargs.items() if key != "resources"}
-    checked = build_config({**FLASK_DEFAULTS, **kwargs}, with_resources=False)
+    checked = build_config(
+        {**FLASK_DEFAULTS, **kwargs},
+        with_resources=False,
+        keywords=kwargs,
+        call=DECORATOR_CALL,
+    )
     automatic_options = checked.automatic_options
     engines: weakref.WeakKeyDictionary[Flask, Engine[StrHeader, str]] = weakref.WeakKeyDictionary()
 
@@ -46,6 +51,8 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
                 {**FLASK_DEFAULTS, **config, **kwargs},
                 from_app_config=set(config) - set(kwargs),
                 with_resources=False,
+                keywords=kwargs,
+                call=DECORATOR_CALL,
             )
             engine = engines[app] = Engine(resolved.config, WSGI_CODEC, wsgi_path)
         return engine

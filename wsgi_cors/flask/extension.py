@@ -1,26 +1,45 @@
-"""``CORS``: the Flask-CORS compatible extension, installing the WSGI shell."""
+"""``CORS``: the Flask-CORS compatible extension, installing the WSGI shell.
+
+Precedence, as in Flask-CORS: a ``cross_origin`` view decides for itself, then
+the innermost blueprint with ``CORS(blueprint)`` whose resources cover the
+path, then the app's ``CORS(app)`` policies. Every ``CORS(app)`` call on one
+app adds its resources to one table (one middleware), most specific pattern
+first, a later call winning for the same pattern. The middleware answers the
+app's preflights itself, and hands to Flask those that a decorated view or a
+blueprint decides (``app_answers_preflight``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Union
+import weakref
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, cast
 
 from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..compat.flask_cors import FLASK_DEFAULTS, build_config, config_options
-from ..core.codec import WSGI_CODEC
+from ..compat.flask_cors import FLASK_DEFAULTS, build_config, combine_configs, config_options
+from ..core.codec import WSGI_CODEC, StrHeader
+from ..core.config import CORSConfig
 from ..core.engine import Engine
 from ..core.resources import wsgi_path
 from ..wsgi import CORSMiddleware
 from .responses import DECORATED_VIEWS, already_handled, apply_engine
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+#: The engines of ``CORS(blueprint)`` calls, innermost call last, by blueprint.
+BLUEPRINT_ENGINES: weakref.WeakKeyDictionary[Blueprint, List[Engine[StrHeader, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+_STATE_KEY = "wsgi_cors.flask"
 
 
-def decorated_view_answers(flask_app: Flask, environ: WSGIEnvironment) -> bool:
-    """Whether this preflight's route is a ``cross_origin`` view, which answers it itself."""
-    if not DECORATED_VIEWS:
+def flask_decides_preflight(flask_app: Flask, environ: WSGIEnvironment) -> bool:
+    """Whether Flask decides this preflight: its route is a ``cross_origin`` view, or belongs
+    to a blueprint with ``CORS(blueprint)`` whose resources cover the path."""
+    if not DECORATED_VIEWS and not BLUEPRINT_ENGINES:
         return False
     try:
         endpoint, _ = flask_app.url_map.bind_to_environ(environ).match(
@@ -29,7 +48,25 @@ def decorated_view_answers(flask_app: Flask, environ: WSGIEnvironment) -> bool:
     except (HTTPException, LookupError, ValueError):
         return False
     view = flask_app.view_functions.get(str(endpoint))
-    return view is not None and view in DECORATED_VIEWS
+    if view is not None and view in DECORATED_VIEWS:
+        return True
+    path = environ.get("PATH_INFO", "")
+    name = str(endpoint).rpartition(".")[0]
+    while name:  # the blueprint of the endpoint, then each parent: request.blueprints
+        blueprint = flask_app.blueprints.get(name)
+        engines = BLUEPRINT_ENGINES.get(cast(Blueprint, blueprint)) if blueprint else None
+        if engines and any(engine.policy_for(path) is not None for engine in engines):
+            return True
+        name = name.rpartition(".")[0]
+    return False
+
+
+class _AppState:
+    """One app's ``CORS(app)`` configurations and the middleware that combines them."""
+
+    def __init__(self) -> None:
+        self.configs: List[CORSConfig] = []
+        self.middleware: Optional[CORSMiddleware] = None
 
 
 class CORS:
@@ -41,9 +78,10 @@ class CORS:
     per-resource options, and are validated here: a mistake raises one
     :class:`~wsgi_cors.ConfigError` naming the keyword or the ``CORS_*`` key
     you wrote. On an app, the middleware is installed on ``app.wsgi_app``, so
-    preflights are answered before routing and ``before_request`` hooks. On a
-    blueprint, its ``after_request`` hook applies the same policy to the
-    blueprint's responses.
+    preflights are answered before routing and ``before_request`` hooks;
+    calling ``CORS(app, ...)`` again adds its resources to the same table. On a
+    blueprint, its ``after_request`` hook applies the blueprint's policy to the
+    blueprint's responses, preflights included: it wins over the app's.
     """
 
     def __init__(self, app: Union[Flask, Blueprint, None] = None, **kwargs: Any) -> None:
@@ -58,17 +96,17 @@ class CORS:
         options = {**FLASK_DEFAULTS, **config, **given}
         # The extension answers every preflight, as Flask-CORS does: automatic_options is
         # validated, then left to cross_origin, the only place Flask-CORS reads it.
-        flask_config = build_config(options, from_app_config=set(config) - set(given))
+        flask_config = build_config(
+            options,
+            from_app_config=set(config) - set(given),
+            keywords=given,
+            call="CORS(app, {})" if isinstance(app, Flask) else "CORS(blueprint, {})",
+        )
         if isinstance(app, Flask):
-            flask_app = app
-            app.wsgi_app = CORSMiddleware(  # type: ignore[method-assign]
-                app.wsgi_app,
-                config=flask_config.config,
-                app_answers_preflight=lambda environ: decorated_view_answers(flask_app, environ),
-            )
-            app.extensions["wsgi_cors"] = self
+            self._install(app, flask_config.config)
             return
         engine = Engine(flask_config.config, WSGI_CODEC, wsgi_path)
+        BLUEPRINT_ENGINES.setdefault(app, []).append(engine)
 
         def add_cors(response: Response) -> Response:
             if not already_handled():
@@ -76,3 +114,21 @@ class CORS:
             return response
 
         app.after_request(add_cors)
+
+    def _install(self, app: Flask, config: CORSConfig) -> None:
+        state = app.extensions.get(_STATE_KEY)
+        if not isinstance(state, _AppState):
+            state = app.extensions[_STATE_KEY] = _AppState()
+        state.configs.append(config)
+        combined = combine_configs(state.configs)
+        inner: WSGIApplication = app.wsgi_app
+        if state.middleware is not None and inner is state.middleware:
+            # Our middleware is still the outermost layer: rebuild it with the combined table.
+            inner = state.middleware.app
+        state.middleware = CORSMiddleware(
+            inner,
+            config=combined,
+            app_answers_preflight=lambda environ: flask_decides_preflight(app, environ),
+        )
+        app.wsgi_app = state.middleware  # type: ignore[method-assign]
+        app.extensions["wsgi_cors"] = self

@@ -1,5 +1,5 @@
 """Deciding CORS inside Flask, for the decorator and blueprints: the engine, asked about
-Flask's current request, its headers merged into the response."""
+Flask's current request, its headers added to the response."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Response, request
-from werkzeug.datastructures import Headers
 
 from ..core.codec import StrHeader
 from ..core.engine import CORSRequest, Engine
-from ..core.vary import STR_FORMS, add_cors_headers
+from ..core.http import ACCESS_CONTROL_ALLOW_ORIGIN, VARY
+from ..core.vary import STR_FORMS
 from ..wsgi import ALREADY_HANDLED_KEY
 
 if TYPE_CHECKING:
@@ -38,15 +38,28 @@ def apply_engine(engine: Engine[StrHeader, str], response: Response) -> None:
 
     The same decisions as the middleware: a preflight gets the preflight
     headers if allowed, anything else the actual-response headers; ``Vary`` is
-    merged. The request is then marked handled, so an outer
-    :class:`~wsgi_cors.CORSMiddleware` adds nothing more.
+    merged. If a resource of ``engine`` covers the path, the request is then
+    marked handled, so an outer :class:`~wsgi_cors.CORSMiddleware` adds
+    nothing more; if none does, the response is left to the outer layers.
     """
     environ = request.environ
     decision = engine.decide(cors_request(environ))
-    current = response.headers.to_wsgi_list()
-    updated = add_cors_headers(current, decision.headers, STR_FORMS)
-    if updated is not current:
-        response.headers = Headers(updated)
+    if decision.policy is None:
+        return
+    headers = response.headers
+    app_sets_origin = ACCESS_CONTROL_ALLOW_ORIGIN in headers
+    present = {
+        token.strip().lower() for value in headers.getlist(VARY) for token in value.split(",")
+    }
+    for name, value in decision.headers:
+        if name.lower() != STR_FORMS.vary:
+            if not app_sets_origin:
+                headers.add(name, value)
+        elif "*" not in present:
+            # Flask-CORS adds its Vary as a line of its own; the app's lines are kept as they are.
+            missing = [t.strip() for t in value.split(",") if t.strip().lower() not in present]
+            if missing:
+                headers.add(VARY, ", ".join(missing))
     environ[ALREADY_HANDLED_KEY] = True
 
 
