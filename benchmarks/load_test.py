@@ -11,14 +11,18 @@ Both apps of the interface (``load_app.py``) are served at once, each by its own
 free port of 127.0.0.1. WSGI: gunicorn, 1 worker, ``gthread`` with 4 threads by default, so
 keep-alive connections are reused (``--worker-class sync`` is the other choice). ASGI: uvicorn,
 one process, its default event loop and HTTP parser (asyncio and h11 unless uvloop and httptools
-are installed; the versions are recorded), no access log. After a check that only the wrapped app
-sends CORS headers, ``wrk`` drives them in turn for ``--rounds`` rounds of ``--duration``
-seconds each (default 10 rounds of 5 s, ``wrk -t2 -c16``), alternating which goes first; the
-report gives each round's requests per second, the ratio wrapped / bare of each round, and
-their median. Every process started here is stopped by its PID when the test ends, fails or is
-interrupted (Ctrl-C). Traffic goes to 127.0.0.1 only.
+are installed; the versions are recorded), no access log. ``--reference`` puts another app in
+the bare one's place: ``cors-headers`` (GET only), the bare app writing the wrapped app's CORS
+headers itself, so that the ratio leaves out what the server spends writing them; ``floor``,
+the floor shim of ``floor.py``, so that the ratio is ours against the cheapest CORS layer.
+After a check that only the wrapped app (and a reference other than ``bare``) sends CORS headers,
+``wrk`` drives them in turn for ``--rounds`` rounds of ``--duration`` seconds each (default 10
+rounds of 5 s, ``wrk -t2 -c16``), alternating which goes first; the report gives each round's
+requests per second, the ratio wrapped / bare of each round, and their median. Every process
+started here is stopped by its PID when the test ends, fails or is interrupted (Ctrl-C).
+Traffic goes to 127.0.0.1 only.
 
-On a 2-vCPU machine wrk and gunicorn share the CPUs, so the absolute rates say little; the
+On a 2-vCPU machine wrk and the server share the CPUs, so the absolute rates say little; the
 ratio, from rounds run back to back, is the figure to read.
 """
 
@@ -89,9 +93,15 @@ def request_headers(kind: str) -> Tuple[str, Dict[str, str]]:
     return "GET", {"Origin": ALLOWED_ORIGIN}
 
 
-def app_name(interface: str, app: str) -> str:
-    """The name in ``load_app.py`` of ``app`` (bare or wrapped) for ``interface``."""
-    return app if interface == "wsgi" else f"asgi_{app}"
+#: The app of ``load_app.py`` that each ``--reference`` puts in the bare app's place.
+REFERENCES = {"bare": "bare", "cors-headers": "bare_cors_headers", "floor": "floor"}
+
+
+def app_name(interface: str, app: str, reference: str = "bare") -> str:
+    """The name in ``load_app.py`` of ``app`` (bare or wrapped) for ``interface``; the bare
+    one is the ``reference`` app."""
+    name = REFERENCES[reference] if app == "bare" else app
+    return name if interface == "wsgi" else f"asgi_{name}"
 
 
 def uvicorn_command(app: str, port: int) -> List[str]:
@@ -113,15 +123,14 @@ def uvicorn_command(app: str, port: int) -> List[str]:
     ]
 
 
-def start_server(
-    app: str, worker_class: str, threads: int, log: Path, interface: str = "wsgi"
-) -> Server:
+def start_server(app: str, options: argparse.Namespace, log: Path) -> Server:
     """Start gunicorn (WSGI) or uvicorn (ASGI) for ``app`` in its own process group."""
     port = free_port()
-    if interface == "asgi":
-        command = uvicorn_command(app_name(interface, app), port)
+    name = app_name(options.interface, app, options.reference)
+    if options.interface == "asgi":
+        command = uvicorn_command(name, port)
     else:
-        command = gunicorn_command(app, worker_class, threads, port)
+        command = gunicorn_command(name, options.worker_class, options.threads, port)
     with log.open("ab") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -240,7 +249,7 @@ def check_servers(servers: Dict[str, Server], options: argparse.Namespace, log: 
     """Both answer 2xx; only the wrapped one sends ``Access-Control-Allow-Origin``."""
     for app, server in servers.items():
         status, acao = wait_ready(server, options.kind, log)
-        expected = ALLOWED_ORIGIN if app == "wrapped" else None
+        expected = ALLOWED_ORIGIN if app == "wrapped" or options.reference != "bare" else None
         if not 200 <= status < 300 or acao != expected:
             raise RuntimeError(f"{app}: status {status}, ACAO {acao!r}; expected 2xx, {expected!r}")
 
@@ -300,6 +309,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument(
+        "--reference",
+        choices=sorted(REFERENCES),
+        default="bare",
+        help="the app in the bare one's place: bare (no CORS), cors-headers (GET only: the "
+        "bare app writing the wrapped app's CORS headers itself), floor (the floor shim)",
+    )
+    parser.add_argument(
         "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn only"
     )
     parser.add_argument(
@@ -317,6 +333,8 @@ def stop_on_sigterm(signum: int, frame: Optional[FrameType]) -> None:
 def main() -> None:
     """Start both servers, check them, run the rounds, report, stop everything."""
     options = parse_args()
+    if options.reference == "cors-headers" and options.kind != "get":
+        sys.exit("--reference cors-headers is for --kind get only")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     signal.signal(signal.SIGTERM, stop_on_sigterm)
@@ -325,9 +343,7 @@ def main() -> None:
         log = Path(directory) / "server.log"
         try:
             for app in APPS:
-                servers[app] = start_server(
-                    app, options.worker_class, options.threads, log, options.interface
-                )
+                servers[app] = start_server(app, options, log)
             check_servers(servers, options, log)
             script = lua_script(options.kind, Path(directory))
             records = measure(servers, script, options)

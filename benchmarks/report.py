@@ -118,13 +118,21 @@ def measured_stacks(results: Results) -> List[str]:
     return [stack["key"] for stack in results["stacks"] if stack["key"] in found]
 
 
+def measured_scenarios(results: Results) -> List[Dict[str, Any]]:
+    """The scenarios with at least one figure in ``results`` (a ``--only`` run has few)."""
+    found = {
+        scenario for (scenario, _), record in index(results).items() if overhead(record) is not None
+    }
+    return [scenario for scenario in results["scenarios"] if scenario["key"] in found]
+
+
 def markdown_overheads(results: Results) -> str:
     """Scenario by stack: the median overhead in ns (stacks without figures left out)."""
     cases = index(results)
     keys = measured_stacks(results)
     rows = [
         [scenario["title"], *(ns(overhead(cases.get((scenario["key"], key)))) for key in keys)]
-        for scenario in results["scenarios"]
+        for scenario in measured_scenarios(results)
     ]
     return _markdown(["scenario", *(f"`{key}`" for key in keys)], rows)
 
@@ -146,7 +154,7 @@ def markdown_ratios(results: Results) -> str:
     present = measured_stacks(results)
     columns = [column for column in columns if column[0] in present]
     rows = []
-    for scenario in results["scenarios"]:
+    for scenario in measured_scenarios(results):
         cells = [
             ratios_for(results, scenario["key"], stacks[key])[which] for key, which, _ in columns
         ]
@@ -159,7 +167,7 @@ def markdown_verdicts(results: Results) -> str:
     cases = index(results)
     keys = measured_stacks(results)
     rows = []
-    for scenario in results["scenarios"]:
+    for scenario in measured_scenarios(results):
         if scenario["group"] != HOSTILE_GROUP:
             continue
         cells = []
