@@ -132,7 +132,13 @@ def make_time_func(case: Case, clock: str) -> Callable[[int], float]:
     def time_func(loops: int) -> float:
         if not built:
             pair = build_pair(case.stack, case.scenario, CLOCKS[clock])
-            check_pair(case.stack.label, pair, case.scenario, every_request=False)
+            check_pair(
+                case.stack.label,
+                pair,
+                case.scenario,
+                every_request=False,
+                require_vary=case.stack.vary_on_refusal,
+            )
             built.append(pair)
         pair = built[0]
         return paired_round(pair.bare, pair.wrapped, loops) + loops * PAIR_OFFSET_S
@@ -170,7 +176,13 @@ def prepare(cases: List[Case], min_time: float) -> Dict[str, Prepared]:
     prepared: Dict[str, Prepared] = {}
     for index, case in enumerate(cases, 1):
         pair = build_pair(case.stack, case.scenario, CLOCKS["wall"])
-        verdict = check_pair(case.stack.label, pair, case.scenario, every_request=True)
+        verdict = check_pair(
+            case.stack.label,
+            pair,
+            case.scenario,
+            every_request=True,
+            require_vary=case.stack.vary_on_refusal,
+        )
         loops, bare_ns, wrapped_ns = calibrate(pair, min_time)
         prepared[case.name] = Prepared(loops, verdict, bare_ns, wrapped_ns)
         print(
@@ -304,7 +316,8 @@ def run_manager(runner: pyperf.Runner, cases: List[Case], na: List[Tuple[Case, s
         },
         "scenarios": [{"key": s.key, "title": s.title, "group": s.group} for s in all_scenarios()],
         "stacks": [
-            {"key": s.key, "label": s.label, "family": s.family, "ours": s.ours} for s in STACKS
+            {"key": s.key, "label": s.label, "family": s.family, "ours": s.ours, "floor": s.floor}
+            for s in STACKS
         ],
         "cases": records,
     }

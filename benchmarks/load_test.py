@@ -1,21 +1,28 @@
-"""Load test: requests per second of the bare app and the CORSMiddleware-wrapped app under gunicorn.
+"""Load test: requests per second of a bare app and the same app with CORS, under a real server.
 
-Installs nothing. Needs ``wrk`` (Debian: ``apt-get install wrk``) and gunicorn in this Python.
-Run from the repository root::
+Installs nothing. Needs ``wrk`` (Debian: ``apt-get install wrk``), and gunicorn (WSGI) or
+uvicorn (ASGI) in this Python. Run from the repository root::
 
-    python benchmarks/load_test.py                      # GET with an allowed Origin
+    python benchmarks/load_test.py                      # WSGI, GET with an allowed Origin
     python benchmarks/load_test.py --kind preflight     # allowed preflights instead
+    python benchmarks/load_test.py --interface asgi     # ASGI: uvicorn, wsgi_cors.asgi
 
-Both apps (``load_app.py``) are served at once, each by its own gunicorn on a free port of
-127.0.0.1 (1 worker, ``gthread`` with 4 threads by default, so keep-alive connections are
-reused; ``--worker-class sync`` is the other choice). After a check that only the wrapped app
-sends CORS headers, ``wrk`` drives them in turn for ``--rounds`` rounds of ``--duration``
-seconds each (default 10 rounds of 5 s, ``wrk -t2 -c16``), alternating which goes first; the
-report gives each round's requests per second, the ratio wrapped / bare of each round, and
-their median. Every process started here is stopped by its PID when the test ends, fails or is
-interrupted (Ctrl-C). Traffic goes to 127.0.0.1 only.
+Both apps of the interface (``load_app.py``) are served at once, each by its own server on a
+free port of 127.0.0.1. WSGI: gunicorn, 1 worker, ``gthread`` with 4 threads by default, so
+keep-alive connections are reused (``--worker-class sync`` is the other choice). ASGI: uvicorn,
+one process, its default event loop and HTTP parser (asyncio and h11 unless uvloop and httptools
+are installed; the versions are recorded), no access log. ``--reference`` puts another app in
+the bare one's place: ``cors-headers`` (GET only), the bare app writing the wrapped app's CORS
+headers itself, so that the ratio leaves out what the server spends writing them; ``floor``,
+the floor shim of ``floor.py``, so that the ratio is ours against the cheapest CORS layer.
+After a check that only the wrapped app (and a reference other than ``bare``) sends CORS headers,
+``wrk`` drives them in turn for ``--rounds`` rounds of ``--duration`` seconds each (default 10
+rounds of 5 s, ``wrk -t2 -c16``), alternating which goes first; the report gives each round's
+requests per second, the ratio wrapped / bare of each round, and their median. Every process
+started here is stopped by its PID when the test ends, fails or is interrupted (Ctrl-C).
+Traffic goes to 127.0.0.1 only.
 
-On a 2-vCPU machine wrk and gunicorn share the CPUs, so the absolute rates say little; the
+On a 2-vCPU machine wrk and the server share the CPUs, so the absolute rates say little; the
 ratio, from rounds run back to back, is the figure to read.
 """
 
@@ -51,7 +58,7 @@ APPS = ("bare", "wrapped")
 
 @dataclass
 class Server:
-    """One gunicorn serving one app of ``load_app.py``."""
+    """One server (gunicorn or uvicorn) serving one app of ``load_app.py``."""
 
     app: str
     port: int
@@ -86,10 +93,54 @@ def request_headers(kind: str) -> Tuple[str, Dict[str, str]]:
     return "GET", {"Origin": ALLOWED_ORIGIN}
 
 
-def start_server(app: str, worker_class: str, threads: int, log: Path) -> Server:
-    """Start gunicorn for ``load_app:<app>`` in its own process group."""
+#: The app of ``load_app.py`` that each ``--reference`` puts in the bare app's place.
+REFERENCES = {"bare": "bare", "cors-headers": "bare_cors_headers", "floor": "floor"}
+
+
+def app_name(interface: str, app: str, reference: str = "bare") -> str:
+    """The name in ``load_app.py`` of ``app`` (bare or wrapped) for ``interface``; the bare
+    one is the ``reference`` app."""
+    name = REFERENCES[reference] if app == "bare" else app
+    return name if interface == "wsgi" else f"asgi_{name}"
+
+
+def uvicorn_command(app: str, port: int) -> List[str]:
+    """uvicorn serving ``load_app:<app>`` on ``port`` of 127.0.0.1, one process."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(HERE),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        f"load_app:{app}",
+    ]
+
+
+def start_server(app: str, options: argparse.Namespace, log: Path) -> Server:
+    """Start gunicorn (WSGI) or uvicorn (ASGI) for ``app`` in its own process group."""
     port = free_port()
-    command = [
+    name = app_name(options.interface, app, options.reference)
+    if options.interface == "asgi":
+        command = uvicorn_command(name, port)
+    else:
+        command = gunicorn_command(name, options.worker_class, options.threads, port)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Server(app, port, process)
+
+
+def gunicorn_command(app: str, worker_class: str, threads: int, port: int) -> List[str]:
+    """gunicorn serving ``load_app:<app>`` on ``port`` of 127.0.0.1, one worker."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -107,11 +158,6 @@ def start_server(app: str, worker_class: str, threads: int, log: Path) -> Server
         "warning",
         f"load_app:{app}",
     ]
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    return Server(app, port, process)
 
 
 def probe(server: Server, kind: str) -> Tuple[int, Optional[str]]:
@@ -132,17 +178,19 @@ def wait_ready(server: Server, kind: str, log: Path) -> Tuple[int, Optional[str]
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn for {server.app} exited; see {log}")
+            raise RuntimeError(f"the server for {server.app} exited; see {log}")
         try:
             return probe(server, kind)
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn for {server.app} did not start; see {log}") from None
+                raise RuntimeError(
+                    f"the server for {server.app} did not start; see {log}"
+                ) from None
             time.sleep(0.1)
 
 
 def stop_server(server: Server) -> None:
-    """Stop ``server``'s process group (gunicorn's master and worker) by its PID."""
+    """Stop ``server``'s process group (gunicorn's master and worker, or uvicorn) by its PID."""
     if server.process.poll() is not None:
         return
     try:
@@ -201,7 +249,7 @@ def check_servers(servers: Dict[str, Server], options: argparse.Namespace, log: 
     """Both answer 2xx; only the wrapped one sends ``Access-Control-Allow-Origin``."""
     for app, server in servers.items():
         status, acao = wait_ready(server, options.kind, log)
-        expected = ALLOWED_ORIGIN if app == "wrapped" else None
+        expected = ALLOWED_ORIGIN if app == "wrapped" or options.reference != "bare" else None
         if not 200 <= status < 300 or acao != expected:
             raise RuntimeError(f"{app}: status {status}, ACAO {acao!r}; expected 2xx, {expected!r}")
 
@@ -232,11 +280,15 @@ def measure(
     return records
 
 
-def versions() -> Dict[str, str]:
-    """Versions of Python, gunicorn, wsgi_cors and wrk."""
+def versions(interface: str) -> Dict[str, str]:
+    """Versions of Python, the server (and uvicorn's loop and parser), wsgi_cors and wrk."""
     found = {"python": sys.version.split()[0]}
-    for name in ("gunicorn", "wsgi_cors"):
-        found[name] = metadata.version(name)
+    names = ("gunicorn",) if interface == "wsgi" else ("uvicorn", "h11", "httptools", "uvloop")
+    for name in (*names, "wsgi_cors"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
     done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
     found["wrk"] = (done.stdout or done.stderr).splitlines()[0].strip()
     return found
@@ -246,12 +298,29 @@ def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kind", choices=("get", "preflight"), default="get")
+    parser.add_argument(
+        "--interface",
+        choices=("wsgi", "asgi"),
+        default="wsgi",
+        help="wsgi: gunicorn and CORSMiddleware; asgi: uvicorn and wsgi_cors.asgi.CORSMiddleware",
+    )
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread")
-    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument(
+        "--reference",
+        choices=sorted(REFERENCES),
+        default="bare",
+        help="the app in the bare one's place: bare (no CORS), cors-headers (GET only: the "
+        "bare app writing the wrapped app's CORS headers itself), floor (the floor shim)",
+    )
+    parser.add_argument(
+        "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn only"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="gthread threads per worker (gunicorn only)"
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     return parser.parse_args()
 
@@ -264,15 +333,17 @@ def stop_on_sigterm(signum: int, frame: Optional[FrameType]) -> None:
 def main() -> None:
     """Start both servers, check them, run the rounds, report, stop everything."""
     options = parse_args()
+    if options.reference == "cors-headers" and options.kind != "get":
+        sys.exit("--reference cors-headers is for --kind get only")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     servers: Dict[str, Server] = {}
     with tempfile.TemporaryDirectory(prefix="wsgi-cors-load-") as directory:
-        log = Path(directory) / "gunicorn.log"
+        log = Path(directory) / "server.log"
         try:
             for app in APPS:
-                servers[app] = start_server(app, options.worker_class, options.threads, log)
+                servers[app] = start_server(app, options, log)
             check_servers(servers, options, log)
             script = lua_script(options.kind, Path(directory))
             records = measure(servers, script, options)
@@ -287,7 +358,7 @@ def main() -> None:
     )
     if options.json:
         settings = {key: value for key, value in vars(options).items() if key != "json"}
-        report = {"settings": settings, "versions": versions(), "rounds": records}
+        report = {"settings": settings, "versions": versions(options.interface), "rounds": records}
         report["median_ratio"] = ratio
         Path(options.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 

@@ -3,11 +3,14 @@
 ``python benchmarks/report.py benchmarks/results.json`` prints the long table (the one printed
 at the end of a run); ``--markdown`` prints the tables used in ``benchmarks/README.md``.
 
-Ratios: "x floor" is a stack's overhead divided by the floor shim's overhead on the same
-scenario; "peer/ours" is a stack's overhead divided by the overhead of the wsgi_cors stack it
-is compared with (same framework; plain ``CORSMiddleware`` for the plain-WSGI peers and for
-Starlette). A ratio whose divisor is zero or negative means nothing and is shown as ``n/m``; a
-negative overhead (the stack is faster with CORS, or the overhead is lost in noise) as ``< 0``.
+Ratios: "x floor" is a stack's overhead divided by the overhead of its family's floor shim on
+the same scenario (``floor`` for WSGI stacks, ``asgi-floor`` for ASGI ones; results files from
+before the ASGI floor have no ``floor`` field and use ``floor``); "peer/ours" is a stack's
+overhead divided by the overhead of the wsgi_cors stack it is compared with (same framework;
+plain ``CORSMiddleware`` for the plain-WSGI peers, ``wsgi_cors.asgi.CORSMiddleware`` for
+Starlette; results files from before it name the WSGI ``CORSMiddleware``). A ratio whose
+divisor is zero or negative means nothing and is shown as ``n/m``; a negative overhead (the
+stack is faster with CORS, or the overhead is lost in noise) as ``< 0``.
 """
 
 from __future__ import annotations
@@ -63,9 +66,10 @@ def ratios_for(results: Results, scenario: str, stack: Dict[str, Any]) -> Tuple[
     """The "x floor" and "peer/ours" cells of one stack on one scenario."""
     cases = index(results)
     own = overhead(cases.get((scenario, stack["key"])))
-    floor = overhead(cases.get((scenario, "floor")))
+    floor_key = stack.get("floor", "floor")
+    floor = overhead(cases.get((scenario, floor_key)))
     ours = overhead(cases.get((scenario, stack["ours"]))) if stack["ours"] else None
-    x_floor = "" if stack["key"] == "floor" else ratio(own, floor)
+    x_floor = "" if stack["key"] == floor_key else ratio(own, floor)
     versus = ratio(own, ours) if stack["ours"] else ""
     return x_floor, versus
 
@@ -107,13 +111,28 @@ def _markdown(header: List[str], rows: List[List[str]]) -> str:
     return "\n".join(lines)
 
 
-def markdown_overheads(results: Results) -> str:
-    """Scenario by stack: the median overhead in ns."""
+def measured_stacks(results: Results) -> List[str]:
+    """The keys of the stacks with at least one figure in ``results``, in table order."""
     cases = index(results)
-    keys = [stack["key"] for stack in results["stacks"]]
+    found = {key for (_, key), record in cases.items() if overhead(record) is not None}
+    return [stack["key"] for stack in results["stacks"] if stack["key"] in found]
+
+
+def measured_scenarios(results: Results) -> List[Dict[str, Any]]:
+    """The scenarios with at least one figure in ``results`` (a ``--only`` run has few)."""
+    found = {
+        scenario for (scenario, _), record in index(results).items() if overhead(record) is not None
+    }
+    return [scenario for scenario in results["scenarios"] if scenario["key"] in found]
+
+
+def markdown_overheads(results: Results) -> str:
+    """Scenario by stack: the median overhead in ns (stacks without figures left out)."""
+    cases = index(results)
+    keys = measured_stacks(results)
     rows = [
         [scenario["title"], *(ns(overhead(cases.get((scenario["key"], key)))) for key in keys)]
-        for scenario in results["scenarios"]
+        for scenario in measured_scenarios(results)
     ]
     return _markdown(["scenario", *(f"`{key}`" for key in keys)], rows)
 
@@ -121,17 +140,21 @@ def markdown_overheads(results: Results) -> str:
 def markdown_ratios(results: Results) -> str:
     """Scenario by comparison: ours against the floor, and each peer against ours."""
     stacks = {stack["key"]: stack for stack in results["stacks"]}
+    floors = {stack.get("floor", "floor") for stack in stacks.values()}
     columns = [
-        ("wsgi_cors", 0, "`wsgi_cors` ÷ floor"),
-        ("flask+wsgi_cors", 0, "`flask+wsgi_cors` ÷ floor"),
+        (key, 0, f"`{key}` ÷ `{stacks[key].get('floor', 'floor')}`")
+        for key in ("wsgi_cors", "flask+wsgi_cors", "asgi", "asgi-baseline")
+        if key in stacks and key not in floors
     ]
     columns += [
         (key, 1, f"`{key}` ÷ `{stack['ours']}`")
         for key, stack in stacks.items()
-        if stack["ours"] and key != "floor"
+        if stack["ours"] and key not in floors
     ]
+    present = measured_stacks(results)
+    columns = [column for column in columns if column[0] in present]
     rows = []
-    for scenario in results["scenarios"]:
+    for scenario in measured_scenarios(results):
         cells = [
             ratios_for(results, scenario["key"], stacks[key])[which] for key, which, _ in columns
         ]
@@ -142,9 +165,9 @@ def markdown_ratios(results: Results) -> str:
 def markdown_verdicts(results: Results) -> str:
     """Hostile preflights: what each stack answered (``allowed`` or ``refused (status)``)."""
     cases = index(results)
-    keys = [stack["key"] for stack in results["stacks"]]
+    keys = measured_stacks(results)
     rows = []
-    for scenario in results["scenarios"]:
+    for scenario in measured_scenarios(results):
         if scenario["group"] != HOSTILE_GROUP:
             continue
         cells = []

@@ -3,8 +3,10 @@
 A misconfigured stack (a peer that ignores an option, an origin form it silently does not
 understand) could otherwise look fast by doing nothing. The bare app must send no CORS headers;
 the wrapped app must allow what the scenario allows, with credentials and the exposed header,
-and must refuse what it refuses. Hostile preflights may be answered either way; the verdict
-is recorded in the results.
+and must refuse what it refuses. A stack that claims the Fetch standard's cache rule
+(``Stack.vary_on_refusal``: ours and the floors) must also send ``Vary: Origin`` when it refuses
+an Origin or gets none. Hostile preflights may be answered either way; the verdict is recorded in
+the results.
 """
 
 from __future__ import annotations
@@ -41,13 +43,21 @@ def _words(value: str) -> List[str]:
     return [word.strip().lower() for word in value.split(",")]
 
 
-def problems(response: Response, request: Request, expect: str) -> List[str]:
-    """What is wrong with ``response`` to ``request`` under expectation ``expect``."""
+def problems(
+    response: Response, request: Request, expect: str, require_vary: bool = False
+) -> List[str]:
+    """What is wrong with ``response`` to ``request`` under expectation ``expect``.
+
+    ``require_vary``: a response without CORS headers must carry ``Vary: Origin``.
+    """
     headers = response.headers
     if expect == EXPECT_ANY:
         return []
     if expect == EXPECT_NO_CORS:
-        return [f"sent ACAO {headers[ACAO]!r} but should not"] if ACAO in headers else []
+        found = [f"sent ACAO {headers[ACAO]!r} but should not"] if ACAO in headers else []
+        if require_vary and "origin" not in _words(headers.get("vary", "")):
+            found.append(f"no Vary: Origin (Vary is {headers.get('vary')!r})")
+        return found
     found: List[str] = []
     if not 200 <= response.status < 300:
         found.append(f"status {response.status}, not 2xx")
@@ -67,11 +77,14 @@ def problems(response: Response, request: Request, expect: str) -> List[str]:
     return found
 
 
-def check_pair(label: str, pair: Pair, scenario: Scenario, every_request: bool) -> str:
+def check_pair(
+    label: str, pair: Pair, scenario: Scenario, every_request: bool, require_vary: bool = False
+) -> str:
     """Check ``pair`` on ``scenario``; return the wrapped app's verdict on its first request.
 
     ``every_request`` checks all of the scenario's requests (the 1,000-origin cycle included),
-    otherwise only the first. Raises :class:`SanityError` listing what is wrong.
+    otherwise only the first; ``require_vary`` is the stack's ``vary_on_refusal``. Raises
+    :class:`SanityError` listing what is wrong.
     """
     first = scenario.requests[0]
     found = [f"bare app: {p}" for p in problems(pair.probe_bare(first), first, EXPECT_NO_CORS)]
@@ -81,7 +94,8 @@ def check_pair(label: str, pair: Pair, scenario: Scenario, every_request: bool) 
         response = pair.probe_wrapped(request)
         first_verdict = first_verdict or verdict(response)
         found += [
-            f"Origin {request.origin!r}: {p}" for p in problems(response, request, scenario.expect)
+            f"Origin {request.origin!r}: {p}"
+            for p in problems(response, request, scenario.expect, require_vary)
         ]
         if len(found) > 5:
             break

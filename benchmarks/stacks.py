@@ -2,9 +2,11 @@
 
 Families share their bare app: ``wsgi`` (a trivial WSGI app), ``flask`` (a one-route Flask
 app), ``django`` (Django's ``WSGIHandler`` with one view and no middleware) and ``asgi`` (a
-trivial ASGI app). Each stack turns the scenario's :class:`~scenarios.OriginPolicy` into its own
-configuration: stacks without subdomain wildcards get the wildcard's regular-expression form;
-a stack that cannot express a scenario at all says why (:func:`unsupported`).
+trivial ASGI app). Each family has its floor (:data:`FLOOR_BY_FAMILY`): ``floor`` for the WSGI
+families, ``asgi-floor`` for ``asgi``. Each stack turns the scenario's
+:class:`~scenarios.OriginPolicy` into its own configuration: stacks without subdomain wildcards
+get the wildcard's regular-expression form; a stack that cannot express a scenario at all says
+why (:func:`unsupported`).
 
 Frameworks and peers are imported only when a stack that needs them is built.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Tuple
 
-from floor import FloorCORS, RegexOrigins, SuffixOrigins
+from floor import ASGIFloorCORS, FloorCORS, RegexOrigins, SuffixOrigins, bytes_origins
 from harness import (
     ASGIApp,
     ASGITimer,
@@ -47,24 +49,45 @@ from scenarios import (
 
 @dataclass(frozen=True)
 class Stack:
-    """One measured stack. ``ours`` names the wsgi_cors stack its overhead is compared with."""
+    """One measured stack. ``ours`` names the wsgi_cors stack its overhead is compared with.
+
+    ``vary_on_refusal``: the stack claims the Fetch standard's cache rule, so the sanity check
+    also requires ``Vary: Origin`` on its answers to a refused Origin and to no Origin.
+    """
 
     key: str
     label: str
     family: str
     ours: Optional[str] = None
+    vary_on_refusal: bool = False
 
+    @property
+    def floor(self) -> str:
+        """The key of the floor of this stack's family."""
+        return FLOOR_BY_FAMILY[self.family]
+
+
+#: The floor each family's stacks are divided by ("x floor").
+FLOOR_BY_FAMILY: Dict[str, str] = {
+    "wsgi": "floor",
+    "flask": "floor",
+    "django": "floor",
+    "asgi": "asgi-floor",
+}
 
 STACKS: Tuple[Stack, ...] = (
-    Stack("wsgi_cors", "CORSMiddleware", "wsgi"),
+    Stack("wsgi_cors", "CORSMiddleware", "wsgi", vary_on_refusal=True),
     Stack("baseline", "CORSMiddleware at the baseline commit", "wsgi", ours="wsgi_cors"),
-    Stack("floor", "floor shim", "wsgi", ours="wsgi_cors"),
+    Stack("floor", "floor shim", "wsgi", ours="wsgi_cors", vary_on_refusal=True),
     Stack("wsgicors", "wsgicors", "wsgi", ours="wsgi_cors"),
-    Stack("flask+wsgi_cors", "Flask + wsgi_cors.flask", "flask"),
+    Stack("flask+wsgi_cors", "Flask + wsgi_cors.flask", "flask", vary_on_refusal=True),
     Stack("flask-cors", "Flask + Flask-CORS", "flask", ours="flask+wsgi_cors"),
-    Stack("django+wsgi_cors", "Django + CORSMiddleware", "django"),
+    Stack("django+wsgi_cors", "Django + CORSMiddleware", "django", vary_on_refusal=True),
     Stack("django-cors-headers", "Django + django-cors-headers", "django", ours="django+wsgi_cors"),
-    Stack("starlette", "Starlette CORSMiddleware (ASGI)", "asgi", ours="wsgi_cors"),
+    Stack("asgi", "wsgi_cors.asgi.CORSMiddleware", "asgi", vary_on_refusal=True),
+    Stack("asgi-baseline", "asgi CORSMiddleware at the baseline commit", "asgi", ours="asgi"),
+    Stack("asgi-floor", "ASGI floor shim", "asgi", ours="asgi", vary_on_refusal=True),
+    Stack("starlette", "Starlette CORSMiddleware", "asgi", ours="asgi"),
 )
 STACKS_BY_KEY: Dict[str, Stack] = {stack.key: stack for stack in STACKS}
 
@@ -85,8 +108,12 @@ BASELINE_DIR = Path(__file__).resolve().parent / ".baseline"
 
 def unsupported(stack: Stack, scenario: Scenario) -> Optional[str]:
     """Why ``stack`` cannot express ``scenario``'s policy, or ``None`` when it can."""
-    if stack.key == "baseline" and not (BASELINE_DIR / "wsgi_cors_baseline").is_dir():
-        return "no baseline exported: run python benchmarks/baseline.py REF first"
+    if stack.key in ("baseline", "asgi-baseline"):
+        package = BASELINE_DIR / "wsgi_cors_baseline"
+        if not package.is_dir():
+            return "no baseline exported: run python benchmarks/baseline.py REF first"
+        if stack.key == "asgi-baseline" and not (package / "asgi.py").is_file():
+            return "the baseline commit has no ASGI shell (wsgi_cors/asgi.py)"
     if stack.key == "wsgicors" and scenario.origins.kind == "regex":
         return "wsgicors matches origins with fnmatch globs only; it has no regular expressions"
     return None
@@ -201,6 +228,18 @@ def floor_headers() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
         ("Vary", "Origin"),
     ]
     return actual, preflight
+
+
+def asgi_floor_headers() -> Tuple[List[Tuple[bytes, bytes]], List[Tuple[bytes, bytes]]]:
+    """:func:`floor_headers` in ASGI's form: lower-case names, ``bytes``."""
+    actual, preflight = floor_headers()
+
+    def encode(headers: List[Tuple[str, str]]) -> List[Tuple[bytes, bytes]]:
+        return [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        ]
+
+    return encode(actual), encode(preflight)
 
 
 # --- bare apps ------------------------------------------------------------------------------
@@ -343,12 +382,36 @@ def _wrap_django(stack_key: str, origins: OriginPolicy) -> Tuple[WSGIApp, WSGIAp
     raise KeyError(stack_key)
 
 
-def _asgi_pair(
-    origins: OriginPolicy, requests: Tuple[Request, ...], clock: Callable[[], float]
-) -> Pair:
-    from starlette.middleware.cors import CORSMiddleware
+def _wrap_asgi(stack_key: str, origins: OriginPolicy) -> ASGIApp:
+    """The wrapped app of the ``asgi`` family (the bare one is :func:`trivial_asgi_app`)."""
+    if stack_key == "asgi":
+        from wsgi_cors.asgi import CORSMiddleware
 
-    wrapped: ASGIApp = CORSMiddleware(trivial_asgi_app, **starlette_options(origins))
+        return CORSMiddleware(trivial_asgi_app, **wsgi_cors_options(origins))
+    if stack_key == "asgi-baseline":
+        if str(BASELINE_DIR) not in sys.path:
+            sys.path.insert(0, str(BASELINE_DIR))
+        from wsgi_cors_baseline.asgi import CORSMiddleware as BaselineMiddleware
+
+        return BaselineMiddleware(trivial_asgi_app, **wsgi_cors_options(origins))
+    if stack_key == "asgi-floor":
+        actual, preflight = asgi_floor_headers()
+        allowed = bytes_origins(floor_allowed(origins))
+        return ASGIFloorCORS(trivial_asgi_app, allowed, actual, preflight)
+    if stack_key == "starlette":
+        from starlette.middleware.cors import CORSMiddleware as StarletteCORS
+
+        return StarletteCORS(trivial_asgi_app, **starlette_options(origins))
+    raise KeyError(stack_key)
+
+
+def _asgi_pair(
+    stack_key: str,
+    origins: OriginPolicy,
+    requests: Tuple[Request, ...],
+    clock: Callable[[], float],
+) -> Pair:
+    wrapped = _wrap_asgi(stack_key, origins)
     scopes = [make_scope(request) for request in requests]
     return Pair(
         bare=ASGITimer(trivial_asgi_app, scopes, clock),
@@ -365,7 +428,7 @@ def build_pair(stack: Stack, scenario: Scenario, clock: Callable[[], float] = pe
     """Build ``stack`` for ``scenario``: its bare and wrapped apps, timers (on ``clock``) and
     probes."""
     if stack.family == "asgi":
-        return _asgi_pair(scenario.origins, scenario.requests, clock)
+        return _asgi_pair(stack.key, scenario.origins, scenario.requests, clock)
     bare, wrapped = _WSGI_FAMILIES[stack.family](stack.key, scenario.origins)
     environs = [make_environ(request) for request in scenario.requests]
     copy_environ = stack.family != "wsgi"

@@ -144,28 +144,54 @@ class CORSMiddleware:
         self._only_policy = self.resources.only_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The HTTP path is written out in this one coroutine, the headers read by one inline
+        # loop and the response start rewritten inside cors_send: the extra coroutine and the
+        # header-reading calls of the first cut cost 9 % of an allowed GET and 29 % of a
+        # preflight (benchmarks/asgi_side_by_side.json, the asgi-baseline stack).
         scope_type = scope["type"]
-        if scope_type == "http":
-            policy = self._only_policy or self.resources.select(own_path(scope))
-            if policy is not None:
-                await self._http(policy, scope, receive, send)
-                return
-        elif scope_type == "websocket" and self.check_websocket_origin:
-            policy = self._only_policy or self.resources.select(own_path(scope))
-            if policy is not None and not _websocket_origin_allowed(policy, scope):
-                await _refuse_websocket(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    async def _http(self, policy: ASGIPolicy, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = scope["headers"]
-        origin = _header(headers, _ORIGIN)
+        if scope_type != "http":
+            if scope_type == "websocket" and self.check_websocket_origin:
+                policy = self._only_policy or self.resources.select(own_path(scope))
+                if policy is not None and not _websocket_origin_allowed(policy, scope):
+                    await _refuse_websocket(scope, receive, send)
+                    return
+            await self.app(scope, receive, send)
+            return
+        policy = self._only_policy or self.resources.select(own_path(scope))
+        if policy is None:
+            await self.app(scope, receive, send)
+            return
+        # Repeated lines are joined with "," (as _header does), then decoded as latin-1. A
+        # preflight is an OPTIONS with Origin and Access-Control-Request-Method: for an OPTIONS,
+        # one loop reads all four headers.
+        raw_origin: Optional[bytes] = None
+        request_method: Optional[bytes] = None
+        if scope["method"] != "OPTIONS":
+            for name, value in scope["headers"]:
+                if name == _ORIGIN:
+                    raw_origin = value if raw_origin is None else raw_origin + b"," + value
+        else:
+            request_headers: Optional[bytes] = None
+            private_network: Optional[bytes] = None
+            for name, value in scope["headers"]:
+                if name == _ORIGIN:
+                    raw_origin = value if raw_origin is None else raw_origin + b"," + value
+                elif name == _REQUEST_METHOD:
+                    request_method = (
+                        value if request_method is None else request_method + b"," + value
+                    )
+                elif name == _REQUEST_HEADERS:
+                    request_headers = (
+                        value if request_headers is None else request_headers + b"," + value
+                    )
+                elif name == _REQUEST_PRIVATE_NETWORK:
+                    private_network = (
+                        value if private_network is None else private_network + b"," + value
+                    )
+            if raw_origin is None:
+                request_method = None  # not a preflight: CORS does not concern it
+        origin = None if raw_origin is None else raw_origin.decode("latin-1")
         intercept = policy.intercept_exceptions
-        request_method = (
-            _header(headers, _REQUEST_METHOD)
-            if origin is not None and scope["method"] == "OPTIONS"
-            else None
-        )
         if request_method is None:
             added = policy.actual_by_origin[origin]
             if not added and not intercept:
@@ -174,9 +200,9 @@ class CORSMiddleware:
         else:
             answer = policy.preflight(
                 origin,  # type: ignore[arg-type]  # not None when request_method is set
-                request_method,
-                _header(headers, _REQUEST_HEADERS),
-                _header(headers, _REQUEST_PRIVATE_NETWORK),
+                request_method.decode("latin-1"),
+                None if request_headers is None else request_headers.decode("latin-1"),
+                None if private_network is None else private_network.decode("latin-1"),
             )
             if policy.automatic_options and (
                 self.app_answers_preflight is None or not self.app_answers_preflight(scope)
@@ -198,7 +224,16 @@ class CORSMiddleware:
             if not started and message["type"] == "http.response.start":
                 started = True
                 if ALREADY_HANDLED_KEY not in scope:
-                    message = {**message, "headers": with_cors_headers(message, added)}
+                    # with_cors_headers, written out.
+                    app_headers = list(message.get("headers", ()))
+                    if added:
+                        for name, _ in app_headers:
+                            if len(name) in _MERGED_LENGTHS and name.lower() in _MERGED_NAMES:
+                                app_headers = add_cors_headers(app_headers, added, BYTES_FORMS)
+                                break
+                        else:
+                            app_headers.extend(added)
+                    message = {**message, "headers": app_headers}
             await send(message)
 
         if not intercept:
