@@ -142,6 +142,19 @@ class CORSMiddleware:
         self.check_websocket_origin = check_websocket_origin
         self.app_answers_preflight = app_answers_preflight
         self._only_policy = self.resources.only_policy
+        #: Whether the "another CORS layer is active" warning was logged.
+        self._other_layer_reported = False
+
+    def _report_other_layer(self, headers: List[Any], scope: Scope) -> None:
+        """Warn (once per middleware) that the app sets Access-Control-Allow-Origin itself."""
+        if any(bytes(name).lower() == BYTES_FORMS.allow_origin for name, _ in headers):
+            self._other_layer_reported = True
+            logger.warning(
+                "another CORS layer is active: the app set Access-Control-Allow-Origin itself "
+                "for %r, so its CORS headers won and wsgi_cors added only Vary; remove the "
+                "other layer or wsgi_cors (logged once)",
+                scope.get("path", ""),
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The HTTP path is written out in this one coroutine, the headers read by one inline
@@ -224,11 +237,14 @@ class CORSMiddleware:
             if not started and message["type"] == "http.response.start":
                 started = True
                 if ALREADY_HANDLED_KEY not in scope:
-                    # with_cors_headers, written out.
+                    # A new list: the app's is never mutated. Only a response that sets Vary or
+                    # Access-Control-Allow-Origin itself needs the merge.
                     app_headers = list(message.get("headers", ()))
                     if added:
                         for name, _ in app_headers:
                             if len(name) in _MERGED_LENGTHS and name.lower() in _MERGED_NAMES:
+                                if not self._other_layer_reported:
+                                    self._report_other_layer(app_headers, scope)
                                 app_headers = add_cors_headers(app_headers, added, BYTES_FORMS)
                                 break
                         else:
@@ -253,20 +269,6 @@ class CORSMiddleware:
                 {"type": "http.response.start", "status": 500, "headers": list(_ERROR_HEADERS)}
             )
             await send({"type": "http.response.body", "body": _ERROR_BODY})
-
-
-def with_cors_headers(message: Message, added: Tuple[BytesHeader, ...]) -> List[Any]:
-    """The headers of an ``http.response.start`` message with ``added`` (a new list)."""
-    headers: Iterable[Any] = message.get("headers", ())
-    app_headers = list(headers)
-    if not added:
-        return app_headers
-    # Only a response that sets Vary or Access-Control-Allow-Origin itself needs the merge.
-    for name, _ in app_headers:
-        if len(name) in _MERGED_LENGTHS and name.lower() in _MERGED_NAMES:
-            return add_cors_headers(app_headers, added, BYTES_FORMS)
-    app_headers.extend(added)
-    return app_headers
 
 
 def own_path(scope: Scope) -> str:

@@ -8,6 +8,7 @@ the middleware runs on real event loops (asyncio, and trio where installed).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import pytest
@@ -419,3 +420,20 @@ def test_websocket_refusal_copes_with_a_server_that_sets_no_extensions() -> None
     request = {**handshake(EVIL), "extensions": None}
     assert run(call(middleware, request, CONNECT)) == [{"type": "websocket.close", "code": 1008}]
     assert ran == []
+
+
+def test_another_cors_layer_inside_is_reported_once(caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"access-control-allow-origin", b"*")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = CORSMiddleware(app, **STRICT)
+    with caplog.at_level(logging.WARNING, logger="wsgi_cors"):
+        first = run(call(middleware, scope(path="/one", origin=EVIL)))
+        run(call(middleware, scope(path="/two", origin=EVIL)))
+    assert headers_of(first[0])[b"access-control-allow-origin"] == b"*"  # the app's header won
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "another CORS layer is active" in warnings[0]
+    assert "'/one'" in warnings[0]
