@@ -86,12 +86,9 @@ _LIST_OPTIONS = ("allow_origin", "allow_methods", "allow_headers", "expose_heade
 #: Options a Quart-CORS user cannot set, fixed to what Quart-CORS does: preflights
 #: answered 200 like Quart's automatic OPTIONS response, exceptions left to Quart.
 _FIXED: Mapping[str, Any] = {"preflight_status": 200, "intercept_exceptions": False}
+
+
 #: Core names in problem texts, and the words a Quart-CORS user knows them by.
-_REWORDED = tuple(
-    (re.compile(rf"\b{core}(?==)"), quart) for quart, core in CORE_NAMES.items() if quart != core
-)
-
-
 def config_key(option: str) -> str:
     """The ``app.config`` key of an option: ``max_age`` -> ``QUART_CORS_MAX_AGE``."""
     return CONFIG_PREFIX + option.upper()
@@ -194,7 +191,10 @@ def build_config(
         problems += (_reworded(problem) for problem in error.problems)
     if problems or config is None:
         raise ConfigError(
-            problems, describe_path=lambda path: _quart_path(path, from_app_config, single)
+            problems,
+            describe_path=lambda path: _quart_path(path, from_app_config, single),
+            word_message=_quart_message,
+            word_hint=_quart_hint,
         )
     return config
 
@@ -236,14 +236,48 @@ def _string_for_list(name: str, value: Any) -> Problem:
 
 
 def _reworded(problem: Problem) -> Problem:
-    """A core problem with its path and texts in Quart-CORS's option names."""
+    """A core problem with its path in Quart-CORS's option names (the path is data)."""
     path = problem.path
     if path and isinstance(path[0], str) and path[0] in _QUART_NAMES:
         path = (_QUART_NAMES[path[0]], *path[1:])
-    message, hint = problem.message, problem.hint
-    for pattern, quart in _REWORDED:
-        message, hint = pattern.sub(quart, message), pattern.sub(quart, hint)
-    return replace(problem, path=path, message=message, hint=hint)
+    return replace(problem, path=path)
+
+
+#: The core problems whose texts name options, worded with Quart-CORS's names (by code).
+_QUART_WORDS: Mapping[str, Tuple[str, str]] = {
+    "credentials-with-any-origin": (
+        "'*' cannot be combined with allow_credentials=True: browsers reject "
+        "'Access-Control-Allow-Origin: *' with credentials, and reflecting every origin would "
+        "let any site act as the user",
+        "list the trusted origins (allow_origin=['https://app.example.com']), or pass a "
+        "predicate (allow_origin=lambda origin: ...) if you really mean to decide for any "
+        "origin",
+    ),
+    "null-with-credentials": (
+        "'null' together with allow_credentials=True lets any site read responses with the "
+        "user's cookies: every page can send 'Origin: null' from a sandboxed iframe",
+        "remove 'null' from allow_origin",
+    ),
+    "expose-star-with-credentials": (
+        "expose_headers='*' exposes nothing on credentialed requests (browsers read it as a "
+        "header named '*')",
+        "list the response headers to expose",
+    ),
+}
+
+
+def _quart_message(problem: Problem) -> Optional[str]:
+    words = _QUART_WORDS.get(problem.code)
+    return words[0] if words else None
+
+
+def _quart_hint(problem: Problem) -> Optional[str]:
+    words = _QUART_WORDS.get(problem.code)
+    if words:
+        return words[1]
+    if problem.code == "star-in-list" and problem.path:
+        return f"write {problem.path[0]}='*' alone, or list the names"
+    return None
 
 
 def _quart_path(

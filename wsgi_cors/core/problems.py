@@ -132,10 +132,15 @@ def describe(
     problem: Problem,
     describe_path: Callable[[OptionPath], str],
     hint: Optional[str] = None,
+    message: Optional[str] = None,
 ) -> str:
-    """One line: the path in the caller's words, the message, the hint."""
+    """One line: the path in the caller's words, the message, the hint.
+
+    ``message`` and ``hint``, when given, replace the problem's own: a front end whose options
+    have other names words the problems that name options itself, chosen by code.
+    """
     chosen = problem.hint if hint is None else hint
-    text = f"{describe_path(problem.path)}: {problem.message}"
+    text = f"{describe_path(problem.path)}: {problem.message if message is None else message}"
     return f"{text}; {chosen}" if chosen else text
 
 
@@ -154,10 +159,16 @@ class ConfigError(ValueError):
         *,
         describe_path: Callable[[OptionPath], str] = keyword_path,
         word_hint: Optional[Callable[[Problem], Optional[str]]] = None,
+        word_message: Optional[Callable[[Problem], Optional[str]]] = None,
     ) -> None:
         self.problems: Tuple[Problem, ...] = tuple(problems)
         self.lines: Tuple[str, ...] = tuple(
-            describe(problem, describe_path, word_hint(problem) if word_hint else None)
+            describe(
+                problem,
+                describe_path,
+                word_hint(problem) if word_hint else None,
+                word_message(problem) if word_message else None,
+            )
             for problem in self.problems
         )
         count = len(self.lines)
@@ -172,9 +183,15 @@ class ConfigError(ValueError):
         self,
         describe_path: Callable[[OptionPath], str],
         word_hint: Optional[Callable[[Problem], Optional[str]]] = None,
+        word_message: Optional[Callable[[Problem], Optional[str]]] = None,
     ) -> ConfigError:
         """The same problems, shown in another front end's words."""
-        return ConfigError(self.problems, describe_path=describe_path, word_hint=word_hint)
+        return ConfigError(
+            self.problems,
+            describe_path=describe_path,
+            word_hint=word_hint,
+            word_message=word_message,
+        )
 
 
 def raise_if_any(problems: List[Problem]) -> None:
