@@ -75,6 +75,19 @@ def test_always_send_star_without_origin_when_reflecting_star(shell: Shell) -> N
     assert quiet.get("/").header_values("Vary") == ["Origin"]
 
 
+def test_always_send_false_sends_star_only_to_requests_with_an_origin(shell: Shell) -> None:
+    client = shell.wrap(Downstream(), always_send=False)
+    without = client.get("/")
+    assert not without.has("Access-Control-Allow-Origin")
+    assert without.header_values("Vary") == ["Origin"]  # the answer depends on the Origin now
+    with_origin = client.get("/", {"Origin": OTHER})
+    assert with_origin.header("Access-Control-Allow-Origin") == "*"
+    assert with_origin.header_values("Vary") == ["Origin"]
+    default = shell.wrap(Downstream())
+    assert default.get("/").header("Access-Control-Allow-Origin") == "*"
+    assert default.get("/").header_values("Vary") == []  # one answer for all
+
+
 def test_always_send_never_sends_an_allow_list_entry(shell: Shell) -> None:
     client = shell.wrap(Downstream(), origins=[ALLOWED, "https://b.example"], always_send=True)
     assert not client.get("/").has("Access-Control-Allow-Origin")

@@ -84,11 +84,15 @@ CORE_NAMES: Mapping[str, str] = {
 _QUART_NAMES = {core: quart for quart, core in CORE_NAMES.items()}
 _LIST_OPTIONS = ("allow_origin", "allow_methods", "allow_headers", "expose_headers")
 #: Options a Quart-CORS user cannot set, fixed to what Quart-CORS does: preflights
-#: answered 200 like Quart's automatic OPTIONS response, exceptions left to Quart.
-_FIXED: Mapping[str, Any] = {"preflight_status": 200, "intercept_exceptions": False}
+#: answered 200 like Quart's automatic OPTIONS response, exceptions left to Quart, and no
+#: Access-Control-Allow-Origin for a request without Origin (even under "*").
+_FIXED: Mapping[str, Any] = {
+    "preflight_status": 200,
+    "intercept_exceptions": False,
+    "always_send": False,
+}
 
 
-#: Core names in problem texts, and the words a Quart-CORS user knows them by.
 def config_key(option: str) -> str:
     """The ``app.config`` key of an option: ``max_age`` -> ``QUART_CORS_MAX_AGE``."""
     return CONFIG_PREFIX + option.upper()

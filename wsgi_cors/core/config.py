@@ -107,8 +107,9 @@ class CORSConfig:
     )
     always_send: bool = _option(
         True,
-        'With `origins="*"` and `send_wildcard=False`: a request without `Origin` still gets '
-        "`Access-Control-Allow-Origin: *`, as Flask-CORS does. `False` sends nothing. An "
+        'With `origins="*"`: a request without `Origin` still gets '
+        "`Access-Control-Allow-Origin: *`, as Flask-CORS does. `False` sends it only to requests "
+        "that carry an `Origin` (as Quart-CORS does; the answer then varies on `Origin`). An "
         "allow-list never sends an origin to a request without one.",
     )
     vary_header: bool = _option(

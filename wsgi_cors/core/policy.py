@@ -215,19 +215,22 @@ class Policy(Generic[HeaderT, StatusT]):
             else ((header(ACCESS_CONTROL_EXPOSE_HEADERS, ", ".join(expose)),) if expose else ())
         )
         self._actual_tail = credentials + exposed
-        self._wildcard_actual = (header(ACCESS_CONTROL_ALLOW_ORIGIN, "*"), *self._actual_tail)
+        star = (header(ACCESS_CONTROL_ALLOW_ORIGIN, "*"), *self._actual_tail)
+        # With always_send=False even "*" goes only to requests that carry an Origin, so the
+        # answer depends on the Origin there too.
+        star_varies = self.wildcard_origin and not config.always_send
         # An answer that depends on the Origin varies on it: allowed, refused, or no Origin.
         self._vary_actual: Tuple[HeaderT, ...] = (
-            (header(VARY, ORIGIN),) if config.vary_header and not self.wildcard_origin else ()
+            (header(VARY, ORIGIN),)
+            if config.vary_header and (star_varies or not self.wildcard_origin)
+            else ()
         )
-        star_without_origin = (
-            self.matcher.any_origin and not self.wildcard_origin and config.always_send
-        )
-        no_origin = (
-            self._wildcard_actual
-            if self.wildcard_origin
-            else (self._wildcard_actual if star_without_origin else ()) + self._vary_actual
-        )
+        self._wildcard_actual = star + (self._vary_actual if star_varies else ())
+        if self.wildcard_origin:
+            no_origin = self._vary_actual if star_varies else self._wildcard_actual
+        else:
+            star_without_origin = self.matcher.any_origin and config.always_send
+            no_origin = (star if star_without_origin else ()) + self._vary_actual
         pinned: Dict[Optional[str], Tuple[HeaderT, ...]] = {
             origin: self._allowed_actual(origin) for origin in self.matcher.exact
         }

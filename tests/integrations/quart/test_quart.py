@@ -390,9 +390,13 @@ def test_fix_configured_origins_are_canonicalised() -> None:
     assert get(app, Origin=ALLOWED).access_control_allow_origin == ALLOWED
 
 
-def test_star_answers_every_request_alike_with_or_without_origin() -> None:
-    """Differences row 'no Origin under *': one response for everyone, so no Vary is needed."""
+def test_star_goes_only_to_requests_with_an_origin_as_in_quart_cors() -> None:
+    """As Quart-CORS: no Access-Control-Allow-Origin without Origin, even under '*'; the answer
+    then depends on the Origin, so it varies on it."""
     app = cors(simple_app())
-    for response in (get(app), get(app, Origin=ALLOWED)):
-        assert response.access_control_allow_origin == "*"
-        assert "Vary" not in response.headers
+    without = get(app)
+    assert without.access_control_allow_origin is None
+    assert without.headers["Vary"] == "Origin"
+    with_origin = get(app, Origin=ALLOWED)
+    assert with_origin.access_control_allow_origin == "*"
+    assert with_origin.headers["Vary"] == "Origin"
