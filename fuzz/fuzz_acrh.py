@@ -238,12 +238,13 @@ def reference_preflight(
 
 def check_acao(policy: Policy, origin: str, acao: List[str], allowed: bool) -> None:
     """``*`` for a wildcard policy; otherwise the request's own origin, once, only if it is an
-    exact entry or a serialised origin (so a reflected value can never break a header)."""
+    exact entry, a serialised origin, or (reflecting '*') a value with no header breaker."""
     if policy.wildcard_origin:
         assert acao == ["*"], acao
     elif allowed:
         assert acao == [origin], (acao, origin)
-        if origin not in policy.matcher.exact:
+        assert not common.has_header_breaker(origin), origin
+        if origin not in policy.matcher.exact and not policy.matcher.any_origin:
             assert common.SERIALIZED_ORIGIN.fullmatch(origin), origin
     else:
         assert acao == [], acao

@@ -144,6 +144,14 @@ def strict_host(host: str) -> bool:
     )
 
 
+def reflectable_verdict(origin: str) -> Verdict:
+    """Whether a reflecting ``"*"`` echoes ``origin`` (README: any value safe in a header line,
+    visible ASCII without a comma, at most 2048 characters; never ``null`` or ``*``)."""
+    if not origin or len(origin) > MAX_ORIGIN_LENGTH or origin in ("null", "*"):
+        return False
+    return all(0x21 <= ord(character) <= 0x7E and character != "," for character in origin)
+
+
 def serialised_verdict(origin: str) -> Verdict:
     """Whether ``origin`` is a serialised origin (lower case, no path, no white space or
     control bytes, at most 2048 characters): True, False, or None for the grey zone."""
@@ -237,9 +245,9 @@ def origin_verdict(options: Dict[str, Any], origin: str) -> Verdict:
     mode = origin_mode(options)
     if mode == "wildcard":
         return True
-    serialised = serialised_verdict(origin)
     if mode == "reflect":
-        return serialised
+        return reflectable_verdict(origin)
+    serialised = serialised_verdict(origin)
     return any_of([entry_verdict(e, origin, serialised) for e in options["origins"].entries])
 
 

@@ -488,7 +488,10 @@ def test_2_5_an_origin_beyond_the_length_limit_is_never_parsed(length: int, allo
     for kind in (REFLECTING_STAR, KINDS["wildcard"], KINDS["predicate"]):
         result = exchange(kind.make_options, origin=origin)
         assert result.answer.values("Access-Control-Allow-Origin") == ([origin] if allowed else [])
-        assert result.parser_inputs == ([length] if allowed else [])
+        # A reflecting '*' needs no parse (any header-safe value is echoed); the others parse
+        # an origin within the limit once.
+        parsed = allowed and kind is not REFLECTING_STAR
+        assert result.parser_inputs == ([length] if parsed else [])
         assert_origin_work_is_bounded(result)
 
 

@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.config import DEFAULTS, OPTION_NAMES, CORSConfig, unknown_option_problems
+from ..core.http import is_token
 from ..core.origins import canonicalize_origin
 from ..core.problems import ConfigError, OptionPath, Problem, keyword_path
 from ..core.validate import check_bool
@@ -403,6 +404,10 @@ def _translate_allow_headers(value: Any, path: OptionPath, problems: List[Proble
                         f"{entry!r} is not a valid regular expression ({error})",
                     )
                 )
+        elif isinstance(entry, str) and is_token(entry.strip()):
+            # Flask-CORS answers with the requested names that are allowed (none when none
+            # are asked for), not with its list: a name is a pattern matching itself.
+            translated.append(re.compile(re.escape(entry.strip()), re.IGNORECASE))
         else:
-            translated.append(entry)
+            translated.append(entry)  # the core reports what is wrong with it
     return translated

@@ -123,11 +123,11 @@ class OriginMatcher:
             return True
         if not self._needs_parse or len(origin) > MAX_ORIGIN_LENGTH:
             return False
+        if self.any_origin:
+            return is_reflectable(origin)
         parsed = SERIALIZED_ORIGIN.fullmatch(origin)
         if parsed is None:
             return False
-        if self.any_origin:
-            return True
         if self.patterns and self._matches_wildcard(*parsed.groups()):
             return True
         for regex in self.regexes:
@@ -162,6 +162,21 @@ class OriginMatcher:
                 if stem + port_part in patterns or stem + ":*" in patterns:
                     return True
         return False
+
+
+#: A value safe to echo in a header line as it is: visible ASCII, no comma.
+_REFLECTABLE = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
+
+
+def is_reflectable(origin: str) -> bool:
+    """Whether ``origins="*"`` (reflecting) echoes this ``Origin`` value.
+
+    Every site may read under ``"*"``, and no credentials go with it, so any value that is
+    safe in a header line is echoed, as Flask-CORS does: browsers only ever send serialised
+    origins, and other clients get their own value back. ``null`` is allowed only when
+    listed, and a literal ``*`` is not an origin to echo.
+    """
+    return origin not in ("null", "*") and _REFLECTABLE.fullmatch(origin) is not None
 
 
 def _is_wildcard(canonical: str) -> bool:
