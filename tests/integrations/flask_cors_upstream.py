@@ -71,10 +71,6 @@ _NAME_CASE = (
     "known bug, to fix: the allowed requested header names are echoed lower-cased, where "
     "Flask-CORS echoes them as the page sent them"
 )
-_EXPOSE_ORDER = (
-    "known bug, to fix: Access-Control-Expose-Headers lists the names in the order given, where "
-    "Flask-CORS sorts them"
-)
 
 EXPECTED_FAILURES: Mapping[str, str] = {
     "tests/decorator/test_credentials.py::SupportsCredentialsCase::test_credentials_supported": (
@@ -102,7 +98,6 @@ EXPECTED_FAILURES: Mapping[str, str] = {
     },
     "tests/decorator/test_allow_headers.py::AllowHeadersTestCaseIntegration"
     "::test_allow_headers_with_unmatched_request_headers": _HEADER_NOT_ALLOWED,
-    "tests/decorator/test_expose_headers.py::ExposeHeadersTestCase::test_override": _EXPOSE_ORDER,
     "tests/decorator/test_private_network_headers.py::SupportsCredentialsCase"
     "::test_credentials_supported": _PRIVATE_NETWORK,
     "tests/decorator/test_private_network_headers.py::SupportsCredentialsCase"

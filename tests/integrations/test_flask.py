@@ -129,9 +129,9 @@ def test_option_allow_headers_literal_and_regex() -> None:
     assert response.headers["Access-Control-Allow-Headers"] == "content-type, x-app-id"
 
 
-def test_option_expose_headers() -> None:
+def test_option_expose_headers_are_sorted_as_flask_cors_sorts_them() -> None:
     response = cors_app(expose_headers=["X-B", "X-A"]).get("/", headers={"Origin": ORIGIN})
-    assert response.headers["Access-Control-Expose-Headers"] == "X-B, X-A"
+    assert response.headers["Access-Control-Expose-Headers"] == "X-A, X-B"
 
 
 def test_option_supports_credentials() -> None:

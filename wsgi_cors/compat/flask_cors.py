@@ -258,6 +258,12 @@ def _translate_policy_options(
         )
     if isinstance(options.get("max_age"), str) and options["max_age"].strip().isdigit():
         options["max_age"] = int(options["max_age"])
+    expose = options.get("expose_headers")
+    if isinstance(expose, (list, tuple, set, frozenset)) and all(
+        isinstance(name, str) for name in expose
+    ):
+        # Flask-CORS lists the exposed names sorted, whatever order they were given in.
+        options["expose_headers"] = sorted(expose)
 
 
 def _translate_resources(
