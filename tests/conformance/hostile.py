@@ -1,4 +1,5 @@
-"""The hostile-request tables (shared/PEERS.md section 2) and their harness on the shell.
+"""The hostile-request tables (the vulnerability classes of SECURITY.md) and their harness on
+the shell.
 
 Every row asserts, through the ``shell`` fixture only:
 

@@ -530,7 +530,7 @@ def check_expose(options: Dict[str, Any], values: List[str]) -> None:
         assert values == ["*"]
         return
     assert len(values) == 1, values
-    listed = [name.lower() for name in values[0].split(", ")]  # R28: joined with ", "
+    listed = [name.lower() for name in values[0].split(", ")]  # one header, names joined with ", "
     assert len(listed) == len(set(listed)), values
     assert set(listed) == {name.lower() for name in expose_names(options)}, values
 
@@ -587,7 +587,9 @@ def check_preflight_added(
             assert acah == [], acah
     elif names:
         assert len(acah) == 1, acah
-        listed = [name.lower() for name in acah[0].split(", ")]  # R28: joined with ", "
+        listed = [
+            name.lower() for name in acah[0].split(", ")
+        ]  # one header, names joined with ", "
         assert sorted(set(listed)) == sorted(listed), acah
         assert set(listed) == {name.lower() for name in names}, acah
     else:

@@ -1,6 +1,8 @@
 """Actual (non-preflight) requests: recognising them, and what their answers carry.
 
-Rules R1-R4, R9, R21-R24 of shared/CORS_RULES.md, and the exception options.
+What the standard asks of a server for them (which requests count, what every answer carries,
+credentials, exposed headers) and the exception options. Test names keep the rule numbers
+(``r1`` ...) that group them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Access-Control-Allow-Origin: which origin is echoed, when ``*`` is sent (R5-R9)."""
+"""Access-Control-Allow-Origin: which origin is echoed, and when ``*`` is sent."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile origins (shared/PEERS.md 2.1, 2.2, 2.3, 2.5, 2.7): the documented answer through
+"""Hostile origins (SECURITY.md classes 2.1, 2.2, 2.3, 2.5, 2.7): the documented answer through
 the shell, nothing echoed. The bounded-work side of the same rows: core/test_bounded_work.py."""
 
 from __future__ import annotations

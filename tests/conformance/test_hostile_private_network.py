@@ -1,4 +1,4 @@
-"""Private Network Access under hostile requests (shared/PEERS.md 2.9)."""
+"""Private Network Access under hostile requests (SECURITY.md class 2.9)."""
 
 from __future__ import annotations
 

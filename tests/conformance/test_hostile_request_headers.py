@@ -1,4 +1,4 @@
-"""Hostile preflight request headers (shared/PEERS.md 2.4, 2.5, 2.6):
+"""Hostile preflight request headers (SECURITY.md classes 2.4, 2.5, 2.6):
 Access-Control-Request-Headers (rs/cors CVE-2025-47908) and Access-Control-Request-Method,
 and log lines that cannot be forged. The bounded-work side: core/test_bounded_work.py."""
 

@@ -1,5 +1,5 @@
 """Preflights: when they are answered, what the answer says, and what a refusal looks like
-(R10-R20, R28 of shared/CORS_RULES.md; ``automatic_options``; ``preflight_status``)."""
+(``automatic_options``; ``preflight_status``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Private Network Access (R30 of shared/CORS_RULES.md)."""
+"""Private Network Access: answered only when enabled, only on allowed preflights."""
 
 from __future__ import annotations
 

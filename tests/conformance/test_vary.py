@@ -1,4 +1,4 @@
-"""Caching: Access-Control-Max-Age and Vary (R25-R27 of shared/CORS_RULES.md)."""
+"""Caching: Access-Control-Max-Age, and Vary on every answer that depends on the request."""
 
 from __future__ import annotations
 

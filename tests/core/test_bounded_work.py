@@ -1,9 +1,9 @@
-"""Bounded work on hostile requests, shown structurally, never timed (shared/PEERS.md 2).
+"""Bounded work on hostile requests, shown structurally, never timed (the classes of SECURITY.md).
 
 The hostile tables of ``tests/conformance/hostile.py`` run here instrumented: each request
 value is handed to the middleware as a :class:`Probe`, a ``str`` subclass that records every
 Python-level method called on it (``split``, iteration, slicing, ...), and the origin parser
-(``wsgi_cors.origins.SERIALIZED_ORIGIN``) is replaced by one that counts, so a test can say
+(``wsgi_cors.core.origins.SERIALIZED_ORIGIN``) is replaced by one that counts, so a test can say
 "refused by the documented length rule before any split" or "the origin parser never saw
 more than 2048 characters". Each request also runs plainly, as
 ``validator(CORSMiddleware(validator(app)))``; both runs must give the same answer. The

@@ -1,8 +1,8 @@
 """Origin matching, end to end: which ``Origin`` values get ``Access-Control-Allow-Origin``.
 
 Every configured entry kind (exact, ``https://*.`` subdomain wildcard, ``:*`` port wildcard,
-compiled regex, predicate) is attacked with the same table of hostile origins from
-shared/PEERS.md section 2.1 and shared/CORS_RULES.md R5-R8. Requests go through the public
+compiled regex, predicate) is attacked with the same table of hostile origins (SECURITY.md
+class 2.1: suffix tricks, non-canonical spellings, header breakers). Requests go through the public
 ``CORSMiddleware`` wrapped in ``wsgiref.validate.validator`` and driven by WebTest, except
 where a raw environ shows more directly that header-breaking bytes are never echoed.
 """

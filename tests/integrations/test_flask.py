@@ -1,6 +1,6 @@
 """wsgi_cors.flask as a drop-in for Flask-CORS: options, config, precedence, resources, decorator.
 
-One test per row of FLASK_CORS.md §2 and per rule of §3, and one per row of the README's
+One test per Flask-CORS option, config key and resolution rule, and one per row of the README's
 "Differences from Flask-CORS" table.
 """
 

@@ -1,4 +1,4 @@
-"""Hostile paths end to end through Flask's own router (shared/PEERS.md 2.8)."""
+"""Hostile paths end to end through Flask's own router (SECURITY.md class 2.8)."""
 
 from __future__ import annotations
 

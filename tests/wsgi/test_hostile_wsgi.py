@@ -1,4 +1,4 @@
-"""The hostile-request rows that only WSGI can express (shared/PEERS.md 2.10, 2.11): the
+"""The hostile-request rows that only WSGI can express (SECURITY.md classes 2.10, 2.11): the
 app's own header list and body iterable, the status line's reason phrase, and a server or
 layer that edits the header list it was handed."""
 
