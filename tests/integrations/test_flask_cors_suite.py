@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .flask_cors_upstream import EXPECTED_FAILURES, fetch_upstream_tests, run_upstream_suite
+from .flask_cors_upstream import EXPECTED_FAILURES, SUITE
+from .upstream_suite import fetched_tests
 
 pytestmark = pytest.mark.network
 
@@ -26,19 +27,13 @@ UPSTREAM_SKIPS = 1
 def upstream_tests(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    cache = getattr(request.config, "cache", None)
-    directory = (
-        Path(cache.mkdir("flask-cors-sdist"))
-        if cache is not None
-        else tmp_path_factory.mktemp("fc")
-    )
-    return fetch_upstream_tests(directory)
+    return fetched_tests(SUITE, request, tmp_path_factory)
 
 
 def test_flask_cors_suite_passes_but_for_expected_failures(
     upstream_tests: Path, tmp_path: Path
 ) -> None:
-    result = run_upstream_suite(upstream_tests, tmp_path)
+    result = SUITE.run(upstream_tests, tmp_path)
     print(result.output)
     assert result.returncode == 0, result.output
     assert result.counts.get("xfailed") == len(EXPECTED_FAILURES), result.output

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .upstream import EXPECTED_FAILURES, fetch_upstream_tests, run_upstream_suite
+from ..upstream_suite import fetched_tests
+from .upstream import EXPECTED_FAILURES, SUITE
 
 pytestmark = pytest.mark.network
 
@@ -19,19 +20,13 @@ pytestmark = pytest.mark.network
 def upstream_tests(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    cache = getattr(request.config, "cache", None)
-    directory = (
-        Path(cache.mkdir("quart-cors-sdist"))
-        if cache is not None
-        else tmp_path_factory.mktemp("qc")
-    )
-    return fetch_upstream_tests(directory)
+    return fetched_tests(SUITE, request, tmp_path_factory)
 
 
 def test_quart_cors_suite_passes_but_for_deliberate_fixes(
     upstream_tests: Path, tmp_path: Path
 ) -> None:
-    result = run_upstream_suite(upstream_tests, tmp_path)
+    result = SUITE.run(upstream_tests, tmp_path)
     print(result.output)
     assert result.returncode == 0, result.output
     assert result.counts.get("xfailed") == len(EXPECTED_FAILURES), result.output
