@@ -13,10 +13,11 @@ Input: lines read as latin-1 (as WSGI servers decode headers), escapes ``\\r \\n
 
 Checked on every input:
 
-* ``parse_request_headers(value, limit)`` never raises, returns ``None`` or a tuple of unique
-  lower-case RFC 9110 tokens, ``None`` whenever ``value`` is longer than ``limit``, never more
-  names than ``value`` has commas + 1, each name one of ``value``'s comma-separated elements
-  (stripped of spaces and tabs, lower-cased), and agrees with a reference implementation;
+* ``parse_request_headers(value, limit)`` never raises, returns ``None`` or a tuple of RFC 9110
+  tokens unique in any case (each spelled as first sent), ``None`` whenever ``value`` is
+  longer than ``limit``, never more names than ``value`` has commas + 1, each name one of
+  ``value``'s comma-separated elements
+  (stripped of spaces and tabs), and agrees with a reference implementation;
 * the middleware answers the preflight (``wsgiref.validate`` around it) with its
   ``preflight_status`` or ``403 Forbidden``, never an exception; an allowed answer has
   exactly one ``Access-Control-Allow-Origin`` (``*`` or the request's origin), reflects only
@@ -121,8 +122,8 @@ def reference_parse(value: str, limit: int) -> Optional[Tuple[str, ...]]:
         name = element.strip(" \t")
         if name and not TOKEN.fullmatch(name):
             return None
-        if name and name.lower() not in names:
-            names.append(name.lower())
+        if name and name.lower() not in [seen.lower() for seen in names]:
+            names.append(name)
     return tuple(names)
 
 
@@ -135,11 +136,10 @@ def check_scanner(value: str, limit: int) -> Optional[Tuple[str, ...]]:
     assert type(names) is tuple, type(names)
     assert len(value) <= limit, (len(value), limit)
     assert len(names) <= value.count(",") + 1, (len(names), value.count(","))
-    assert len(set(names)) == len(names), names
-    elements = {element.strip(" \t").lower() for element in value.split(",")}
+    assert len({name.lower() for name in names}) == len(names), names
+    elements = {element.strip(" \t") for element in value.split(",")}
     for name in names:
         assert type(name) is str, name
-        assert name == name.lower(), name
         assert TOKEN.fullmatch(name), name
         assert name in elements, name
     return names
@@ -226,8 +226,8 @@ def reference_preflight(
         for name in names:
             allowed = (
                 policy.any_header
-                or name in policy.allowed_header_names
-                or any(pattern.fullmatch(name) for pattern in policy.header_patterns)
+                or name.lower() in policy.allowed_header_names
+                or any(pattern.fullmatch(name.lower()) for pattern in policy.header_patterns)
             )
             if not allowed:
                 return False, None

@@ -143,6 +143,7 @@ def strict_options(page_origin: str) -> Dict[str, Any]:
                 "allow_null_with_credentials": True,
             },
             "/intercept/*": {"intercept_exceptions": True},
+            "/lenient/*": {"lenient_preflights": True},
         },
     }
 

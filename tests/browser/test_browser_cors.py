@@ -11,7 +11,7 @@ behind ``wsgi_cors.CORSMiddleware`` in wsgiref, then behind ``wsgi_cors.asgi``'s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
 import pytest
 
@@ -132,6 +132,30 @@ def test_method_not_allowed(tab: Tab, api: LoopbackServer, servers: Servers, uid
         assert_answered_by_middleware(preflight, 204)
         assert preflight.response_header(ACAM) == "*"
         assert request.method == "PATCH"
+
+
+@pytest.mark.parametrize(
+    ("fetch_options", "left_out"),
+    [({"method": "PATCH"}, ACAM), ({"method": "PUT", "headers": {"X-Unlisted": "1"}}, ACAH)],
+    ids=["method", "header"],
+)
+def test_a_lenient_answer_is_refused_by_the_browser_all_the_same(
+    tab: Tab, servers: Servers, uid: str, fetch_options: Dict[str, Any], left_out: str
+) -> None:
+    """``lenient_preflights=True`` answers 2xx with the origin's headers and what is allowed;
+    the browser still refuses what is not, and the request itself is never sent."""
+    api = servers.strict
+    path = f"/lenient/{uid}"
+    url = api.url(path)
+    result = tab.fetch(url, **fetch_options)
+    assert "preflight" in tab.assert_blocked(result, url)
+    (preflight,) = api.log.for_path(path)
+    assert_answered_by_middleware(preflight, 204)
+    assert preflight.response_header(ACAO) == tab.origin
+    if left_out == ACAM:
+        assert preflight.response_header(ACAM) is None
+    else:
+        assert "X-Unlisted" not in (preflight.response_header(ACAH) or "")
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,14 @@ KIB64 = 64 * 1024
     ("value", "expected"),
     [
         ("x-a,x-b", ("x-a", "x-b")),
-        ("X-B , x-a", ("x-b", "x-a")),
+        ("X-B , x-a", ("X-B", "x-a")),
         ("x-a,,x-a, ", ("x-a",)),
+        ("X-Trace-Id, x-trace-id,Content-Type", ("X-Trace-Id", "Content-Type")),
         ("\tx-a\t", ("x-a",)),
         ("", ()),
     ],
 )
-def test_lists_parse_to_lower_case_unique_names(value: str, expected: tuple) -> None:
+def test_lists_parse_to_unique_names_spelled_as_sent(value: str, expected: tuple) -> None:
     assert parse_request_headers(value, 1000) == expected
 
 

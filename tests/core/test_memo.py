@@ -69,3 +69,38 @@ def test_every_refusal_is_logged_while_debug_is_on(caplog: pytest.LogCaptureFixt
         if "origin 'https://evil.example' is not allowed" in r.getMessage()
     ]
     assert len(refusals) == 3
+
+
+ASGI_CASES = [
+    (ALLOWED, "PUT", "Content-Type, X-Trace", None),
+    ("https://a.example.org", "DELETE", None, "true"),
+    ("https://evil.example", "GET", None, None),
+    (ALLOWED, "TRACE", "x-a", None),
+    (ALLOWED, "PUT", "x a", None),
+    (ALLOWED, "PUT", "," * 70_000, None),
+    ("https://caf\u00e9.example.org", "PUT", None, None),
+]
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+@pytest.mark.parametrize(("origin", "method", "request_headers", "private"), ASGI_CASES)
+def test_an_asgi_policy_decides_bytes_as_their_latin_1_text(
+    lenient: bool, origin: str, method: str, request_headers: Any, private: Any
+) -> None:
+    """The ASGI shell hands the scope's bytes over undecoded: every answer is the one the text
+    gets, whether it is decided now or remembered."""
+    from wsgi_cors.core.codec import ASGI_CODEC
+
+    config = CORSConfig.from_mapping({**OPTIONS, "lenient_preflights": lenient})
+    by_text = Engine(config, ASGI_CODEC).table.only_policy
+    by_bytes = Engine(config, ASGI_CODEC).table.only_policy
+    assert by_text is not None and by_bytes is not None
+
+    def raw(value: Any) -> Any:
+        return None if value is None else value.encode("latin-1")
+
+    for _ in range(2):  # decided, then remembered
+        expected = by_text.preflight(origin, method, request_headers, private)
+        got = by_bytes.preflight(raw(origin), raw(method), raw(request_headers), raw(private))
+        assert got == expected
+        assert by_bytes.actual_by_origin[raw(origin)] == by_text.actual_by_origin[origin]

@@ -47,21 +47,11 @@ _RELATIVE = _row(
     "Werkzeug's test client given a relative URL ('test_acl_...') builds a PATH_INFO without "
     "its leading '/'; resources are matched on PATH_INFO as the server gave it",
 )
-_HEADER_NOT_ALLOWED = _row(
-    "header not allowed",
-    "a requested header that is not allowed refuses the preflight (403) instead of being left out",
-)
 _PRIVATE_NETWORK = _row(
     "private network",
     "Access-Control-Allow-Private-Network is sent only on allowed preflights, never 'false' and "
     "never on actual requests",
 )
-#: Not deliberate: cosmetic differences still to match (known bugs, listed so CI stays honest).
-_NAME_CASE = (
-    "known bug, to fix: the allowed requested header names are echoed lower-cased, where "
-    "Flask-CORS echoes them as the page sent them"
-)
-
 EXPECTED_FAILURES: Mapping[str, str] = {
     "tests/decorator/test_credentials.py::SupportsCredentialsCase::test_credentials_supported": (
         _CREDENTIALS
@@ -76,18 +66,6 @@ EXPECTED_FAILURES: Mapping[str, str] = {
     "tests/extension/test_app_extension.py::AppExtensionBadRegexp::test_value_error": _PATTERN,
     "tests/decorator/test_exception_interception.py::ExceptionInterceptionDefaultTestCase"
     "::test_acl_exception_with_error_handler": _RELATIVE,
-    **{
-        f"tests/decorator/test_allow_headers.py::AllowHeadersTestCaseIntegration::{name}": (
-            _NAME_CASE
-        )
-        for name in (
-            "test_allow_headers_regex",
-            "test_allow_headers_with_request_headers",
-            "test_allow_headers_with_request_headers_case_insensitive",
-        )
-    },
-    "tests/decorator/test_allow_headers.py::AllowHeadersTestCaseIntegration"
-    "::test_allow_headers_with_unmatched_request_headers": _HEADER_NOT_ALLOWED,
     "tests/decorator/test_private_network_headers.py::SupportsCredentialsCase"
     "::test_credentials_supported": _PRIVATE_NETWORK,
     "tests/decorator/test_private_network_headers.py::SupportsCredentialsCase"

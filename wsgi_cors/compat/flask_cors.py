@@ -29,10 +29,10 @@ from dataclasses import replace
 from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.config import DEFAULTS, OPTION_NAMES, CORSConfig, unknown_option_problems
-from ..core.http import is_token
 from ..core.origins import canonicalize_origin
 from ..core.problems import ConfigError, OptionPath, Problem, keyword_path
 from ..core.validate import check_bool
+from . import reflected_name
 
 logger = logging.getLogger("wsgi_cors.flask")
 
@@ -44,6 +44,7 @@ FLASK_DEFAULTS: Mapping[str, Any] = {
     "intercept_exceptions": True,
     "resources": r"/*",
     "preflight_status": 200,
+    "lenient_preflights": True,
 }
 
 #: The prefix of Flask-CORS's config keys: ``CORS_ORIGINS`` sets ``origins``.
@@ -410,10 +411,6 @@ def _translate_allow_headers(value: Any, path: OptionPath, problems: List[Proble
                         f"{entry!r} is not a valid regular expression ({error})",
                     )
                 )
-        elif isinstance(entry, str) and is_token(entry.strip()):
-            # Flask-CORS answers with the requested names that are allowed (none when none
-            # are asked for), not with its list: a name is a pattern matching itself.
-            translated.append(re.compile(re.escape(entry.strip()), re.IGNORECASE))
         else:
-            translated.append(entry)  # the core reports what is wrong with it
+            translated.append(reflected_name(entry))
     return translated

@@ -43,6 +43,7 @@ from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple
 
 from ..core.config import CORSConfig
 from ..core.problems import ConfigError, OptionPath, Problem, keyword_path
+from . import reflected_name
 
 logger = logging.getLogger("wsgi_cors.quart")
 
@@ -84,10 +85,12 @@ CORE_NAMES: Mapping[str, str] = {
 _QUART_NAMES = {core: quart for quart, core in CORE_NAMES.items()}
 _LIST_OPTIONS = ("allow_origin", "allow_methods", "allow_headers", "expose_headers")
 #: Options a Quart-CORS user cannot set, fixed to what Quart-CORS does: preflights
-#: answered 200 like Quart's automatic OPTIONS response, exceptions left to Quart, and no
-#: Access-Control-Allow-Origin for a request without Origin (even under "*").
+#: answered 200 like Quart's automatic OPTIONS response, with what is allowed when they ask
+#: for more (not refused), exceptions left to Quart, and no Access-Control-Allow-Origin for a
+#: request without Origin (even under "*").
 _FIXED: Mapping[str, Any] = {
     "preflight_status": 200,
+    "lenient_preflights": True,
     "intercept_exceptions": False,
     "always_send": False,
 }
@@ -209,6 +212,9 @@ def _translate(name: str, value: Any) -> Any:
         return "*"
     if name == "allow_origin" and _is_collection(value) and list(value) == ["*"]:
         return "*"
+    if name == "allow_headers" and _is_collection(value):
+        # Quart-CORS answers with the allowed requested names, not with its list.
+        return [reflected_name(entry) for entry in value]
     if name == "expose_headers" and _is_collection(value):
         return [entry for entry in value if entry != ""]
     if name == "max_age":

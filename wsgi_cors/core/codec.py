@@ -9,13 +9,17 @@ codec its shell chose, so no request ever encodes a constant: WSGI wants
 from __future__ import annotations
 
 import http
-from typing import Generic, Tuple, TypeVar
+from typing import Generic, Tuple, TypeVar, Union
 
 HeaderT = TypeVar("HeaderT")
 StatusT = TypeVar("StatusT")
 
 StrHeader = Tuple[str, str]
 BytesHeader = Tuple[bytes, bytes]
+#: A request header value as a shell reads it: ``str`` in a WSGI environ (the server decoded
+#: it as latin-1), ``bytes`` in an ASGI scope. A policy decodes ``bytes`` only when it has to
+#: decide, so a remembered decision costs an ASGI request no decoding.
+RequestText = Union[str, bytes]
 
 
 class HeaderCodec(Generic[HeaderT, StatusT]):
@@ -28,6 +32,10 @@ class HeaderCodec(Generic[HeaderT, StatusT]):
     def status(self, code: int) -> StatusT:
         """The status ``code``."""
         raise NotImplementedError
+
+    def request_text(self, value: str) -> RequestText:
+        """``value`` in the form this shell reads request header values in."""
+        return value
 
 
 class WSGICodec(HeaderCodec[StrHeader, str]):
@@ -51,6 +59,9 @@ class ASGICodec(HeaderCodec[BytesHeader, int]):
 
     def status(self, code: int) -> int:
         return code
+
+    def request_text(self, value: str) -> RequestText:
+        return value.encode("latin-1")
 
 
 WSGI_CODEC = WSGICodec()

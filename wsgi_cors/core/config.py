@@ -80,7 +80,7 @@ class CORSConfig:
         "*",
         'Request headers a preflight may ask for: `"*"`, or names (case-insensitive) and '
         'compiled `re.Pattern`s (full-matched against lower-case names). With `"*"` or a '
-        "pattern, the validated requested names are reflected in "
+        "pattern, the validated requested names are reflected (as the client spelled them) in "
         "`Access-Control-Allow-Headers`, so `Authorization` works (the standard never lets a "
         "bare `*` cover it) and it works with credentials. With a plain list, the list is sent.",
     )
@@ -145,6 +145,19 @@ class CORSConfig:
         204,
         "Status of an allowed preflight; any 2xx (browsers fail every other status). Use `200` "
         "for old clients that mishandle 204.",
+    )
+    lenient_preflights: bool = _option(
+        False,
+        "How a preflight that asks for more than the policy allows is answered. `False`: "
+        "refused with a `403`, a fixed body and no CORS headers, which shows plainly in the "
+        "browser's network panel and in the logs (`wsgi_cors` logger, DEBUG). `True`: answered "
+        "with `preflight_status` and only what is allowed, as Flask-CORS, Quart-CORS and "
+        "django-cors-headers do: a refused origin gets only `Vary`; an allowed origin asking for "
+        "a method that is not allowed gets its `Access-Control-Allow-Origin` (with credentials "
+        "and exposed headers) but no `Access-Control-Allow-Methods`; requested headers that are "
+        "not allowed are left out of the reflected `Access-Control-Allow-Headers`; private "
+        "network access that is not allowed is left out. The browser refuses the request either "
+        "way; the drop-ins turn this on so that their users' tests keep passing.",
     )
     allow_null_with_credentials: bool = _option(
         False,

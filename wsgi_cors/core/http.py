@@ -64,22 +64,23 @@ def request_headers_length_limit(allowed_names: Tuple[str, ...]) -> int:
 
 
 def parse_request_headers(value: str, length_limit: int) -> Optional[Tuple[str, ...]]:
-    """Parse an ``Access-Control-Request-Headers`` value into lower-case names.
+    """Parse an ``Access-Control-Request-Headers`` value into names, as the client spelled them.
 
     Returns ``None`` when the value is longer than ``length_limit`` or holds an
     element that is not a token. The length check comes first, so a hostile
     value (64 KiB of commas, one huge token) costs one comparison; below the
     limit the work is bounded by the limit. Empty elements and optional white
-    space are tolerated, duplicates are dropped, and order is kept.
+    space are tolerated, duplicates (compared case-insensitively) are dropped and
+    the first spelling is kept, and order is kept.
     """
     if len(value) > length_limit:
         return None
-    names: Dict[str, None] = {}
+    names: Dict[str, str] = {}
     for element in value.split(","):
         name = element.strip(" \t")
         if not name:
             continue
         if TOKEN.fullmatch(name) is None:
             return None
-        names[name.lower()] = None
-    return tuple(names)
+        names.setdefault(name.lower(), name)
+    return tuple(names.values())

@@ -55,6 +55,7 @@ class ResourceOptions(TypedDict, total=False):
     automatic_options: bool
     intercept_exceptions: bool
     preflight_status: int
+    lenient_preflights: bool
     allow_null_with_credentials: bool
 
 

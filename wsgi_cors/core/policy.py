@@ -9,6 +9,10 @@ request values, never from an environ or a scope:
   this ``Origin`` (a dict lookup; ``actual_by_origin[origin]`` is the same);
 * :meth:`Policy.preflight`: the answer to a preflight, decided by the Fetch
   standard's steps in order: origin, method, request headers, private network.
+
+Both take request values as ``str`` (WSGI) or as the ``bytes`` of an ASGI scope
+(:data:`~wsgi_cors.core.codec.RequestText`); ``bytes`` are decoded as latin-1 only
+when a decision is not remembered yet.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Generic, Optional, Tuple, cast
 
-from .codec import HeaderCodec, HeaderT, StatusT
+from .codec import HeaderCodec, HeaderT, RequestText, StatusT
 from .config import CORSConfig
 from .http import (
     ACCESS_CONTROL_ALLOW_CREDENTIALS,
@@ -55,7 +59,12 @@ MEMO_MAX_INPUT = 512
 #: What a refused preflight refused, in the order the steps run.
 REFUSAL_REASONS = ("origin", "method", "headers", "private-network")
 
-PreflightKey = Tuple[str, str, Optional[str], Optional[str]]
+PreflightKey = Tuple[RequestText, RequestText, Optional[RequestText], Optional[RequestText]]
+
+
+def _text(value: RequestText) -> str:
+    """A request value as ``str``: ``bytes`` (from an ASGI scope) are decoded as latin-1."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ class Policy(Generic[HeaderT, StatusT]):
         "config",
         "header_patterns",
         "intercept_exceptions",
+        "lenient",
         "matcher",
         "methods",
         "preflight_status",
@@ -140,24 +150,28 @@ class Policy(Generic[HeaderT, StatusT]):
             if config.preflight_status == 204
             else (header(CONTENT_TYPE, "text/plain; charset=utf-8"), header(CONTENT_LENGTH, "0"))
         )
-        refused_headers = (
-            header(CONTENT_TYPE, "text/plain; charset=utf-8"),
-            header(CONTENT_LENGTH, str(len(REFUSED_PREFLIGHT_BODY))),
-            *preflight_vary,
-        )
-        refused_status = codec.status(403)
+        #: Answer what is allowed instead of refusing (``lenient_preflights``).
+        self.lenient = config.lenient_preflights
+        if self.lenient:
+            # A refusal looks like an answer that allows nothing: the preflight status, Vary.
+            refused_status = self.preflight_status
+            refused_headers = self._shell_preflight_tail
+            refused_body = b""
+        else:
+            refused_status = codec.status(403)
+            refused_headers = (
+                header(CONTENT_TYPE, "text/plain; charset=utf-8"),
+                header(CONTENT_LENGTH, str(len(REFUSED_PREFLIGHT_BODY))),
+                *preflight_vary,
+            )
+            refused_body = REFUSED_PREFLIGHT_BODY
         self._refusals: Dict[str, PreflightAnswer[HeaderT, StatusT]] = {
             reason: PreflightAnswer(
-                False,
-                reason,
-                preflight_vary,
-                refused_status,
-                refused_headers,
-                REFUSED_PREFLIGHT_BODY,
+                False, reason, preflight_vary, refused_status, refused_headers, refused_body
             )
             for reason in REFUSAL_REASONS
         }
-        self._render_actual_headers(config, credentials)
+        self._render_actual_headers(config, codec, credentials)
         #: Remember decisions only if they cannot change: no origin predicates.
         self._memoize = not self.matcher.predicates
         self._preflight_memo: BoundedMemo[PreflightKey, PreflightAnswer[HeaderT, StatusT]] = (
@@ -206,7 +220,12 @@ class Policy(Generic[HeaderT, StatusT]):
             else None
         )
 
-    def _render_actual_headers(self, config: CORSConfig, credentials: Tuple[HeaderT, ...]) -> None:
+    def _render_actual_headers(
+        self,
+        config: CORSConfig,
+        codec: HeaderCodec[HeaderT, StatusT],
+        credentials: Tuple[HeaderT, ...],
+    ) -> None:
         header = self._header
         expose = config.expose_headers
         exposed = (
@@ -231,18 +250,20 @@ class Policy(Generic[HeaderT, StatusT]):
         else:
             star_without_origin = self.matcher.any_origin and config.always_send
             no_origin = (star if star_without_origin else ()) + self._vary_actual
-        pinned: Dict[Optional[str], Tuple[HeaderT, ...]] = {
-            origin: self._allowed_actual(origin) for origin in self.matcher.exact
+        exact = {origin: self._allowed_actual(origin) for origin in self.matcher.exact}
+        #: The prebuilt ``Access-Control-Allow-Origin`` of each exact origin, for preflights.
+        self._exact_allow_origin = {origin: headers[0] for origin, headers in exact.items()}
+        #: ``actual_by_origin[origin]`` is :meth:`actual_headers`: exact origins (in the form
+        #: the shell reads them) and no origin are rendered now, others decided when first seen
+        #: (and remembered if allowed).
+        pinned: Dict[Optional[RequestText], Tuple[HeaderT, ...]] = {
+            codec.request_text(origin): headers for origin, headers in exact.items()
         }
         pinned[None] = no_origin
-        #: ``actual_by_origin[origin]`` is :meth:`actual_headers`: exact origins and no origin
-        #: are rendered now, others decided when first seen (and remembered if allowed).
-        #: The prebuilt ``Access-Control-Allow-Origin`` of each exact origin, for preflights.
-        self._exact_allow_origin = {origin: pinned[origin][0] for origin in self.matcher.exact}
         # Room for as many remembered origins as pinned ones, so that emptying the memo (and
         # pinning again) costs O(1) per remembered origin however many origins are listed.
-        self.actual_by_origin: BoundedMemo[Optional[str], Tuple[HeaderT, ...]] = BoundedMemo(
-            self._decide_actual, MEMO_SIZE + len(pinned), pinned
+        self.actual_by_origin: BoundedMemo[Optional[RequestText], Tuple[HeaderT, ...]] = (
+            BoundedMemo(self._decide_actual, MEMO_SIZE + len(pinned), pinned)
         )
 
     def _allowed_actual(self, origin: str) -> Tuple[HeaderT, ...]:
@@ -254,7 +275,7 @@ class Policy(Generic[HeaderT, StatusT]):
 
     # --- Actual requests ----------------------------------------------------------------------
 
-    def actual_headers(self, origin: Optional[str]) -> Tuple[HeaderT, ...]:
+    def actual_headers(self, origin: Optional[RequestText]) -> Tuple[HeaderT, ...]:
         """The headers to add to a non-preflight response to a request with this ``Origin``.
 
         The CORS headers, then the ``Vary`` header (if the policy varies) whose
@@ -264,11 +285,12 @@ class Policy(Generic[HeaderT, StatusT]):
         """
         return self.actual_by_origin[origin]
 
-    def _decide_actual(self, origin: Optional[str]) -> Tuple[Tuple[HeaderT, ...], bool]:
+    def _decide_actual(self, value: Optional[RequestText]) -> Tuple[Tuple[HeaderT, ...], bool]:
         """:meth:`actual_headers` for an origin not rendered yet, and whether to remember it."""
-        if origin is None:  # pinned at construction; only reached after a subclass cleared it
+        if value is None:  # pinned at construction; only reached after a subclass cleared it
             return self._vary_actual, False
-        remember = self._memoize and len(origin) <= MEMO_MAX_INPUT
+        remember = self._memoize and len(value) <= MEMO_MAX_INPUT
+        origin = _text(value)
         if self.wildcard_origin:
             return self._wildcard_actual, remember
         if self.matcher.allows(origin):
@@ -283,10 +305,10 @@ class Policy(Generic[HeaderT, StatusT]):
 
     def preflight(
         self,
-        origin: str,
-        request_method: str,
-        request_headers: Optional[str],
-        request_private_network: Optional[str],
+        origin: RequestText,
+        request_method: RequestText,
+        request_headers: Optional[RequestText],
+        request_private_network: Optional[RequestText],
     ) -> PreflightAnswer[HeaderT, StatusT]:
         """Decide a preflight from its ``Origin`` and ``Access-Control-Request-*`` values.
 
@@ -307,39 +329,55 @@ class Policy(Generic[HeaderT, StatusT]):
                 (origin, request_method, request_headers, request_private_network)
             ]
         return self._decide_preflight(
-            origin, request_method, request_headers, request_private_network
+            _text(origin), _text(request_method), request_headers, request_private_network
         )
 
     def _decide_preflight_key(
         self, key: PreflightKey
     ) -> Tuple[PreflightAnswer[HeaderT, StatusT], bool]:
-        answer = self._decide_preflight(*key)
+        origin, request_method, request_headers, request_private_network = key
+        answer = self._decide_preflight(
+            _text(origin), _text(request_method), request_headers, request_private_network
+        )
         return answer, answer.allowed
 
     def _decide_preflight(
         self,
         origin: str,
         request_method: str,
-        request_headers: Optional[str],
-        request_private_network: Optional[str],
+        request_headers: Optional[RequestText],
+        request_private_network: Optional[RequestText],
     ) -> PreflightAnswer[HeaderT, StatusT]:
         allow_origin = self._origin_step(origin)
         if allow_origin is None:
             return self._refusals["origin"]
         allow_methods = self._method_step(request_method)
         if allow_methods is None:
-            return self._refusals["method"]
+            if not self.lenient:
+                return self._refusals["method"]
+            # As for an actual request from this origin: no method, header or max-age answer.
+            return self._answer("method", (allow_origin, *self._actual_tail))
+        refused = ""
         allowed, allow_headers = self._request_headers_step(request_headers)
         if not allowed:
-            return self._refusals["headers"]
+            if not self.lenient:
+                return self._refusals["headers"]
+            refused = "headers"
         private_network = self._private_network_step(request_private_network)
         if private_network is None:
-            return self._refusals["private-network"]
+            if not self.lenient:
+                return self._refusals["private-network"]
+            refused, private_network = refused or "private-network", ()
         headers = (allow_origin, allow_methods, *allow_headers, *private_network)
-        headers += self._preflight_tail
+        return self._answer(refused, headers + self._preflight_tail)
+
+    def _answer(
+        self, refused: str, headers: Tuple[HeaderT, ...]
+    ) -> PreflightAnswer[HeaderT, StatusT]:
+        """An answer with ``headers`` (allowed unless ``refused`` names what was refused)."""
         return PreflightAnswer(
-            True,
-            "",
+            not refused,
+            refused,
             headers + self._preflight_vary,
             self.preflight_status,
             headers + self._shell_preflight_tail,
@@ -374,14 +412,21 @@ class Policy(Generic[HeaderT, StatusT]):
         )
         return None
 
-    def _request_headers_step(self, value: Optional[str]) -> Tuple[bool, Tuple[HeaderT, ...]]:
-        """Whether every requested header is allowed, and the ``Access-Control-Allow-Headers``."""
+    def _request_headers_step(
+        self, value: Optional[RequestText]
+    ) -> Tuple[bool, Tuple[HeaderT, ...]]:
+        """Whether every requested header is allowed, and the ``Access-Control-Allow-Headers``.
+
+        When lenient, a refusal still comes with the header: the configured list, or the
+        allowed requested names when they are reflected (none when none is allowed).
+        """
         listed = (self._acah,) if self._acah is not None else ()
         if not value:
             return True, listed
-        # The parser checks the length first too; checking here spares a hostile value the call.
+        # The parser checks the length first too; checking here spares a hostile value the call
+        # (and an ASGI one its decoding).
         names = (
-            parse_request_headers(value, self.request_headers_limit)
+            parse_request_headers(_text(value), self.request_headers_limit)
             if len(value) <= self.request_headers_limit
             else None
         )
@@ -391,23 +436,33 @@ class Policy(Generic[HeaderT, StatusT]):
                 "too long",
                 value,
             )
-            return False, ()
-        for name in names:
-            if not self._header_allowed(name):
-                logger.debug("CORS preflight refused: request header %r is not allowed", name)
+            return False, listed if self.lenient else ()
+        allowed_names = [name for name in names if self._header_allowed(name.lower())]
+        every_name = len(allowed_names) == len(names)
+        if not every_name:
+            logger.debug(
+                "CORS preflight refused: request headers %r are not allowed",
+                [name for name in names if name not in allowed_names],
+            )
+            if not self.lenient:
                 return False, ()
-        if self.reflect_headers and names:
-            return True, (self._header(ACCESS_CONTROL_ALLOW_HEADERS, ", ".join(names)),)
-        return True, listed
+        if self.reflect_headers:
+            reflected = (
+                (self._header(ACCESS_CONTROL_ALLOW_HEADERS, ", ".join(allowed_names)),)
+                if allowed_names
+                else ()
+            )
+            return every_name, reflected
+        return every_name, listed
 
     def _header_allowed(self, name: str) -> bool:
         if self.any_header or name in self.allowed_header_names:
             return True
         return any(pattern.fullmatch(name) for pattern in self.header_patterns)
 
-    def _private_network_step(self, value: Optional[str]) -> Optional[Tuple[HeaderT, ...]]:
+    def _private_network_step(self, value: Optional[RequestText]) -> Optional[Tuple[HeaderT, ...]]:
         """The private-network header to add (maybe none), or None to refuse."""
-        if value is None or value.lower() != "true":
+        if value is None or len(value) != 4 or _text(value).lower() != "true":
             return ()
         if self.allow_private_network:
             return (self._header(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, "true"),)
