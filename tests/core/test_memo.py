@@ -94,7 +94,8 @@ def test_an_asgi_policy_decides_bytes_as_their_latin_1_text(
     config = CORSConfig.from_mapping({**OPTIONS, "lenient_preflights": lenient})
     by_text = Engine(config, ASGI_CODEC).table.only_policy
     by_bytes = Engine(config, ASGI_CODEC).table.only_policy
-    assert by_text is not None and by_bytes is not None
+    assert by_text is not None
+    assert by_bytes is not None
 
     def raw(value: Any) -> Any:
         return None if value is None else value.encode("latin-1")
