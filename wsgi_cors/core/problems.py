@@ -69,6 +69,8 @@ CODES: Mapping[str, str] = {
     "value-unparsable": "A setting's text that cannot be read as the option's type.",
     "resource-key-invalid": "A per-resource key that names no listed resource, or that cannot "
     "tell which resource it names.",
+    "setting-removed": "A setting the library being replaced no longer supports (the hint says "
+    "what replaced it).",
 }
 
 
