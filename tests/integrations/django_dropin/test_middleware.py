@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Dict, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Coroutine, Dict, Iterator
 
 import pytest
 
@@ -48,6 +49,13 @@ def settings_of() -> Iterator[Any]:
     yield apply
     for override in reversed(stack):
         override.disable()
+
+
+def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coroutine`` to completion on a loop of its own, in another thread: the browser
+    tests may leave an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def client() -> Client:
@@ -308,7 +316,7 @@ def test_the_signal_is_sent_with_asend_under_asgi(
     async def run() -> Any:
         return await AsyncClient().get("/api/async", headers={"Origin": OTHER})
 
-    response = asyncio.run(run())
+    response = run_async(run())
     assert response[ACAO] == OTHER
     assert receiver["count"] == 1
 
@@ -325,7 +333,7 @@ def test_async_views_and_preflights_under_the_async_client(settings_of: Any) -> 
         )
         return get, options
 
-    get, options = asyncio.run(run())
+    get, options = run_async(run())
     assert get.json()["async"] is True
     assert get[ACAO] == ALLOWED
     assert options.status_code == 200
@@ -344,3 +352,19 @@ def test_the_middleware_declares_both_modes() -> None:
     assert asyncio.iscoroutinefunction(CorsMiddleware(view)) or hasattr(
         CorsMiddleware(view), "_is_coroutine"
     )
+
+
+def test_the_readme_settings_enable_cors_through_the_test_client() -> None:
+    from servers.test_gunicorn import readme_block
+
+    namespace: Dict[str, Any] = {}
+    exec(readme_block("# mysite/settings.py", "python"), namespace)
+    assert "wsgi_cors.django" in namespace["INSTALLED_APPS"]
+    assert namespace["MIDDLEWARE"][0] == "wsgi_cors.django.CorsMiddleware"
+    cors = {name: value for name, value in namespace.items() if name.startswith("CORS_")}
+    with override_settings(**{**site.BASE, **cors, "MIDDLEWARE": namespace["MIDDLEWARE"]}):
+        origin = cors["CORS_ALLOWED_ORIGINS"][0]
+        response = client().get("/api/items", HTTP_ORIGIN=origin)
+        assert response[ACAO] == origin
+        assert response["Access-Control-Allow-Credentials"] == "true"
+        assert ACAO not in client().get("/public/items", HTTP_ORIGIN=origin)
