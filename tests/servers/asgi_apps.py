@@ -6,6 +6,8 @@ Each factory builds one framework's app wrapped in ``wsgi_cors.asgi.CORSMiddlewa
 for Quart, and ``CORSMiddleware(get_asgi_application(), ...)`` for Django (settings and views
 in ``servers.asgi_django_site``). The servers load them as ``servers.asgi_apps:make_<name>``
 (``uvicorn --factory``; ``make_<name>()`` for hypercorn), with ``tests/`` on ``PYTHONPATH``.
+One factory is not wrapped, and serves other routes: ``make_django_dropin``, Django with
+``wsgi_cors.django.CorsMiddleware`` in its ``MIDDLEWARE`` (``servers.django_dropin_site``).
 
 Every framework serves the same routes, so one suite checks them all over the wire:
 
@@ -335,3 +337,11 @@ def make_django() -> Any:
 
     app = CORSMiddleware(get_asgi_application(), check_websocket_origin=True, **CORS_OPTIONS)
     return without_response_extension(app)
+
+
+def make_django_dropin() -> Any:
+    """Django's own ASGI app, its CORS from ``wsgi_cors.django.CorsMiddleware`` in
+    ``settings.MIDDLEWARE`` (``servers.django_dropin_site``): no ASGI middleware, other routes."""
+    from servers.django_dropin_site import make_asgi
+
+    return make_asgi()
