@@ -31,20 +31,14 @@ from typing import Any, AsyncIterator, Dict, Iterator, List
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
+from wsgi_cors.compat.django_cors_headers import DEFAULT_HEADERS
+
 ALLOWED = "https://app.example.com"
 REFUSED = "https://evil.example.net"
 #: The header every view's response carries (a response without it came from no view).
 VIEW_HEADER = "X-View"
 #: django-cors-headers' default allowed headers, plus the app's own ``x-custom``.
-ALLOW_HEADERS = [
-    "accept",
-    "authorization",
-    "content-type",
-    "user-agent",
-    "x-csrftoken",
-    "x-requested-with",
-    "x-custom",
-]
+ALLOW_HEADERS = [*DEFAULT_HEADERS, "x-custom"]
 EXPOSE_HEADERS = ["X-Total"]
 MAX_AGE = 600
 #: 200 numbered chunks of 1 KiB: a body that a server would have to stream in pieces.

@@ -190,7 +190,7 @@ def translate(settings: DjangoSettings) -> Translation:
             problems,
             describe_path=lambda path: setting_path(path, settings.names, origin_sources),
             word_message=_django_message,
-            word_hint=lambda problem: _django_hint(problem, settings.names),
+            word_hint=_django_hint,
         )
     return Translation(config, every_path)
 
@@ -350,12 +350,12 @@ _DJANGO_WORDS: Mapping[str, Tuple[str, str]] = {
 
 def _django_message(problem: Problem) -> Optional[str]:
     words = _DJANGO_WORDS.get(problem.code)
-    return words[0] if words and words[0] else None
+    return words[0] if words else None
 
 
-def _django_hint(problem: Problem, names: Mapping[str, str]) -> Optional[str]:
+def _django_hint(problem: Problem) -> Optional[str]:
     words = _DJANGO_WORDS.get(problem.code)
-    if words and words[1]:
+    if words:
         return words[1]
     if problem.code == "unknown-option" and problem.suggestion:
         return f"did you mean {problem.suggestion}?"
