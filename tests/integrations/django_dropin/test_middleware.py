@@ -321,6 +321,31 @@ def test_the_signal_is_sent_with_asend_under_asgi(
     assert receiver["count"] == 1
 
 
+def test_a_receiver_that_touches_the_database_works_in_an_async_deployment(
+    settings_of: Any,
+) -> None:
+    """Django guards every database call with ``async_unsafe``; the same guard on a receiver
+    raises ``SynchronousOnlyOperation`` if the signal is sent synchronously from the event loop
+    (as django-cors-headers sends it)."""
+    from django.utils.asyncio import async_unsafe
+
+    @async_unsafe
+    def database_receiver(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
+        return True
+
+    check_request_enabled.connect(database_receiver)
+    try:
+
+        async def run() -> Any:
+            return await AsyncClient().get("/api/async", headers={"Origin": OTHER})
+
+        response = run_async(run())
+    finally:
+        check_request_enabled.disconnect(database_receiver)
+    assert response.status_code == 200
+    assert response[ACAO] == OTHER
+
+
 # --- async ------------------------------------------------------------------------------------
 
 
