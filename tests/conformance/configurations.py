@@ -148,7 +148,7 @@ RESOURCE_PATTERN_LISTS = st.one_of(
 
 
 def make_valid(target: Dict[str, Any], effective: Dict[str, Any]) -> None:
-    """Override ``target`` so that ``effective`` (its merged view) breaks no README rule."""
+    """Override ``target`` so that ``effective`` (its merged view) breaks no documented rule."""
     if effective["supports_credentials"] and (
         effective["origins"] == "*" or effective["expose_headers"] == "*"
     ):
@@ -288,7 +288,7 @@ def scenarios(
 ) -> Scenario:
     top, resources = draw(configurations())
     scenario = Scenario(top, resources, draw(requests(shape)), draw(apps))
-    if resources is not None:  # a path the README leaves to either resource is not drawn
+    if resources is not None:  # a path the docs leave to either resource is not drawn
         assume(len(resource_choices(resources, scenario.request.path or "")) == 1)
     options = policy_options(scenario)
     if options is not None and draw(INDEX) % 2:

@@ -53,13 +53,14 @@ HOOKS = _hooks()
 
 
 def pages() -> Dict[str, str]:
-    """Each page as the site shows it, by its path under docs/."""
+    """Each page as the site shows it, by its path under docs/, and README.md."""
     rendered = {
         path.relative_to(DOCS).as_posix(): HOOKS.render_page(
             path.read_text(encoding="utf-8"), path.relative_to(DOCS).as_posix()
         )
         for path in sorted(DOCS.rglob("*.md"))
     }
+    rendered["../README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
     return rendered
 
 

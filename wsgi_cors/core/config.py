@@ -3,7 +3,7 @@
 Every front end (the shells' keyword arguments, the PasteDeploy ini parser,
 the Flask, Pyramid and Django adapters) builds one of these, and everything
 that needs the option list (defaults, which options are flags, the ini
-parsers, the options reference in the README) reads it from
+parsers, the options reference of the docs) reads it from
 :func:`dataclasses.fields` of this class.
 """
 
