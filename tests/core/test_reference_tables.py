@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -20,7 +21,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from wsgi_cors import ALL_METHODS, CODES, CORSConfig
+from wsgi_cors import ALL_METHODS, CODES, CORSConfig, CORSMiddleware
 from wsgi_cors.core.config import DEFAULTS, OPTION_DOCS, OPTION_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +115,14 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     options = (tmp_path / "options" / "index.html").read_text(encoding="utf-8")
     for name in OPTION_NAMES:
         assert f"<code>{name}</code>" in options, name
+
+
+def test_the_middleware_docstring_lists_every_option_with_its_default() -> None:
+    """``help(wsgi_cors.CORSMiddleware)`` shows ``name=default`` for each option, in order."""
+    doc = inspect.getdoc(CORSMiddleware)
+    assert doc is not None
+    listed = re.findall(r"^([a-z_]+)=(.+)$", doc, re.MULTILINE)
+    assert [name for name, _ in listed] == list(OPTION_NAMES)
+    for name, default in listed:
+        expected = "ALL_METHODS" if DEFAULTS[name] == ALL_METHODS else repr(DEFAULTS[name])
+        assert default.replace('"', "'") == expected, name

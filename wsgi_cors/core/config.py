@@ -60,6 +60,16 @@ class CORSConfig:
     header names de-duplicated, ``max_age`` in whole seconds, ``expose_headers``
     ``()`` for none, and each resource's overrides normalised the same way.
     ``resource_configs`` gives each resource's complete configuration.
+
+    The options, their defaults and meanings are the fields of this class
+    (``help(wsgi_cors.CORSMiddleware)`` lists them; ``docs/options.md`` is the
+    full reference, generated from these fields)::
+
+        from wsgi_cors import CORSConfig, CORSMiddleware
+
+        config = CORSConfig.from_options(origins=["https://App.example.com:443"], max_age=600)
+        assert config.origins == ("https://app.example.com",)
+        application = CORSMiddleware(application, config=config)
     """
 
     origins: OriginsOption = _option(
