@@ -182,7 +182,7 @@ def main() -> None:
     """Print the tables of a results file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="?", default=str(Path(__file__).with_name("results.json")))
-    parser.add_argument("--markdown", action="store_true", help="the README's markdown tables")
+    parser.add_argument("--markdown", action="store_true", help="markdown tables")
     args = parser.parse_args()
     results = load(args.results)
     if not args.markdown:

@@ -1,7 +1,7 @@
 """A single-file Django project whose WSGI application is wrapped in ``CORSMiddleware``.
 
-In a regular project the wrapping goes in ``mysite/wsgi.py`` (see the README). Run it (serves
-http://127.0.0.1:8001 with ``wsgiref``; ``--port`` picks another port)::
+In a regular project the wrapping goes in ``mysite/wsgi.py`` (see docs/getting-started.md).
+Run it (serves http://127.0.0.1:8001 with ``wsgiref``; ``--port`` picks another port)::
 
     python examples/django_app.py --port 8001
 """

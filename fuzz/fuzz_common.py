@@ -29,7 +29,7 @@ PACKAGE_DIR = str(Path(__file__).resolve().parent.parent / "wsgi_cors")
 STRICT_ENV = "WSGI_CORS_FUZZ_STRICT"
 
 # --- an independent copy of the serialised-origin grammar -----------------------------------
-# Written here from the README ("lower case, no path, no white space or control bytes"), not
+# Written here from the docs ("lower case, no path, no white space or control bytes"), not
 # imported from wsgi_cors.core.origins, so that loosening the library's regex is caught.
 _SCHEME = r"[a-z][a-z0-9+.\-]*"
 _LABEL = r"[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?"
@@ -46,7 +46,7 @@ CANONICAL_PATTERN = re.compile(
     rf"(?P<scheme>{_SCHEME})://(?:\*\.(?P<suffix>{_DOMAIN})(?::(?P<port>{_PORT}|\*))?"
     rf"|(?P<host>{_DOMAIN}|{_IPV6}):\*)"
 )
-#: Longest origin a wildcard, regex or predicate is asked about (README: 2048 characters).
+#: Longest origin a wildcard, regex or predicate is asked about (docs: 2048 characters).
 MAX_ORIGIN_LENGTH = 2048
 #: Bytes that must never reach a header line.
 HEADER_BREAKERS = frozenset("\r\n\0")

@@ -21,7 +21,7 @@ through ``OriginMatcher.allows``. Checked on every input:
 * ``allows`` returns a ``bool``, the same on a second call;
 * an origin allowed other than by an exact entry fullmatches the serialised-origin grammar,
   is at most 2048 characters, and holds no CR, LF or NUL;
-* ``allows`` agrees with a reference implementation written from the README.
+* ``allows`` agrees with a reference implementation written from the docs.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _port_matches(wanted: Optional[str], port: Optional[str]) -> bool:
 def reference_wildcard(
     patterns: frozenset[str], scheme: str, host: str, port: Optional[str]
 ) -> bool:
-    """The README's wildcard semantics, written without the library's label-walk."""
+    """The docs' wildcard semantics, written without the library's label-walk."""
     for pattern in patterns:
         parts = common.CANONICAL_PATTERN.fullmatch(pattern)
         assert parts is not None, pattern

@@ -16,7 +16,7 @@ the filter. Comment lines carry directives the ini parser ignores:
 Checked on every input:
 
 * ``parse_options`` returns a dict or raises ``ConfigError``; nothing else escapes (the
-  README: "Every mistake is collected into one ConfigError");
+  docs: "Every mistake is collected into one ConfigError");
 * a ``ConfigError`` lists at least one problem, each a string that (when every value is an
   ini string) starts with an ini key of the input, with the prefix; its text holds them all;
 * on success: only known option names, the same result on a second call, and

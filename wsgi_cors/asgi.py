@@ -87,9 +87,22 @@ class CORSMiddleware:
     """Add CORS to any ASGI 3 application.
 
     ``CORSMiddleware(app, **options)`` takes the options of :class:`~wsgi_cors.CORSConfig`
-    (the same names, defaults and validation as :class:`wsgi_cors.CORSMiddleware`), or one
-    ready ``config=CORSConfig(...)``; with Starlette or FastAPI,
-    ``app.add_middleware(CORSMiddleware, origins=[...])``.
+    (the same names, defaults and validation as :class:`wsgi_cors.CORSMiddleware`, whose
+    ``help()`` lists them; the full reference is ``docs/options.md``), or one ready
+    ``config=CORSConfig(...)``, plus ``check_websocket_origin=False``. With Starlette or
+    FastAPI::
+
+        from wsgi_cors.asgi import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            origins=["https://app.example.com"],
+            supports_credentials=True,
+            check_websocket_origin=True,
+        )
+
+    Any other ASGI app (Quart, Django's ``get_asgi_application()``) is wrapped directly:
+    ``app.asgi_app = CORSMiddleware(app.asgi_app, origins=[...])``.
 
     ``check_websocket_origin=True`` refuses WebSocket handshakes from origins the path's
     policy does not allow (see the module documentation). ``app_answers_preflight(scope)`` is

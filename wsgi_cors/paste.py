@@ -77,7 +77,12 @@ def filter_factory(
 
     The options are parsed and validated here, when the ini file is loaded, so
     a mistake stops the server at start-up with one :class:`~wsgi_cors.ConfigError`.
-    ``global_conf`` (the ``[DEFAULT]`` section) is not read.
+    ``global_conf`` (the ``[DEFAULT]`` section) is not read. The keys are the
+    options of :class:`~wsgi_cors.CORSMiddleware`; the value syntax is in the
+    module documentation and ``docs/getting-started.md``. From Python::
+
+        wrap = filter_factory({}, origins="https://app.example.com", max_age="600")
+        application = wrap(application)
     """
     config = load_config(local_conf)
 

@@ -43,6 +43,12 @@ def middleware_from_settings(
     (and validated the same way). Raises one :class:`~wsgi_cors.ConfigError`
     whose lines name the settings keys
     (``cors.supports_credentials: 'maybe' is not a boolean; use true or false``).
+    In the ``main`` of a Pyramid app::
+
+        def main(global_config, **settings):
+            with Configurator(settings=settings) as config:
+                ...
+                return middleware_from_settings(config.make_wsgi_app(), settings)
     """
     conf = {key[len(prefix) :]: value for key, value in settings.items() if key.startswith(prefix)}
     return CORSMiddleware(app, config=load_config(conf, key_prefix=prefix))

@@ -45,11 +45,61 @@ _ERROR_HEADERS = (
 class CORSMiddleware:
     """Add CORS to any WSGI application.
 
-    ``CORSMiddleware(app, **options)`` takes the options of
-    :class:`~wsgi_cors.CORSConfig` as keyword arguments (or one ready
-    ``config=CORSConfig(...)``). They are validated here, once: a bad
-    configuration raises one :class:`~wsgi_cors.ConfigError` listing every
-    problem.
+    ``CORSMiddleware(app, **options)`` takes the options below as keyword
+    arguments, or one ready ``config=CORSConfig(...)``. They are validated here,
+    once: a bad configuration raises one :class:`~wsgi_cors.ConfigError`
+    listing every problem and its fix. Example (Flask: wrap ``app.wsgi_app``)::
+
+        from wsgi_cors import CORSMiddleware
+
+        application = CORSMiddleware(
+            application,
+            origins=["https://app.example.com", "https://*.example.com"],
+            supports_credentials=True,
+            allow_headers=["Content-Type", "Authorization"],
+            max_age=600,
+            resources={"/api/*": {}},
+        )
+
+    Options, with their defaults (the full reference, generated from
+    :class:`~wsgi_cors.CORSConfig`, is the documentation's options page,
+    ``docs/options.md``):
+
+    origins="*"
+        Who may read responses: ``"*"``, or exact origins, ``https://*.example.com``
+        and ``http://localhost:*`` wildcards, compiled patterns (full-matched),
+        predicates, ``"null"``.
+    methods=ALL_METHODS
+        Methods a preflight may ask for (``GET, HEAD, POST, OPTIONS, PUT, PATCH,
+        DELETE``), or ``"*"``.
+    allow_headers="*"
+        Request headers a preflight may ask for: ``"*"``, names, compiled patterns.
+    expose_headers=()
+        Response headers the page may read.
+    supports_credentials=False
+        Send ``Access-Control-Allow-Credentials: true``; refused with ``origins="*"``.
+    max_age=None
+        Seconds (or a ``timedelta``) browsers may cache a preflight answer.
+    send_wildcard=True
+        Under ``origins="*"``: send ``*`` (``False``: reflect the Origin).
+    always_send=True
+        Under ``origins="*"``: send ``*`` to requests without an Origin too.
+    vary_header=True
+        Add ``Vary: Origin`` wherever the answer depends on the Origin.
+    allow_private_network=False
+        Answer private-network preflights from allowed origins.
+    resources=None
+        ``{path_pattern: {overrides}}``; ``None`` covers every path.
+    automatic_options=True
+        Answer preflights here (``False``: the app answers, the headers are added).
+    intercept_exceptions=False
+        Turn an exception raised before the response starts into a 500 with CORS headers.
+    preflight_status=204
+        The status of an allowed preflight (any 2xx).
+    lenient_preflights=False
+        Answer a preflight asking too much with what is allowed, not a 403.
+    allow_null_with_credentials=False
+        Allow ``"null"`` in ``origins`` together with credentials.
 
     Preflights (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``)
     on a covered path are answered here without calling ``app``: allowed ones

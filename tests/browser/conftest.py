@@ -78,7 +78,9 @@ def _unavailable(reason: str, hint: str = INSTALL_HINT) -> None:
     pytest.skip(f"{reason}: {hint}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread until it is
+# stopped, which would make asyncio.run() fail in the test packages that run after this one.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     try:
         from playwright.sync_api import sync_playwright
@@ -89,7 +91,7 @@ def playwright() -> Iterator[Playwright]:
     manager.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_path(playwright: Playwright) -> str:
     configured = os.environ.get(CHROMIUM_ENV)
     if configured:
@@ -111,14 +113,14 @@ def _launch(playwright: Playwright, path: str, *extra: str) -> Browser:
     return playwright.chromium.launch(executable_path=path, args=[*CHROMIUM_ARGS, *extra])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
     instance = _launch(playwright, chromium_path)
     yield instance
     instance.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def standard_browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
     """Chromium with ``CorsNonWildcardRequestHeadersSupport``: ``*`` never covers Authorization."""
     instance = _launch(playwright, chromium_path, NON_WILDCARD_FEATURE)
@@ -185,7 +187,7 @@ def start_api(shell: str, ws: str = WS_IMPLEMENTATIONS[0], **options: Any) -> Lo
     return ASGILoopbackServer(ASGICORSMiddleware(asgi_api_app, **options), ws=ws)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shared_servers(browser: Browser) -> Iterator[SharedServers]:
     """The pages (allowed and refused origin) and ``bare_star``, for the whole session."""
     started: List[LoopbackServer] = []
@@ -202,7 +204,7 @@ def shared_servers(browser: Browser) -> Iterator[SharedServers]:
             server.close()
 
 
-@pytest.fixture(scope="session", params=SHELLS)
+@pytest.fixture(scope="package", params=SHELLS)
 def servers(request: pytest.FixtureRequest, shared_servers: SharedServers) -> Iterator[Servers]:
     """The shared servers, and the strict and permissive API behind one shell's middleware."""
     shell: str = request.param
@@ -226,7 +228,7 @@ def servers(request: pytest.FixtureRequest, shared_servers: SharedServers) -> It
             server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def websocket_server(shared_servers: SharedServers) -> Iterator[Callable[..., LoopbackServer]]:
     """``websocket_server(ws, check, permissive=False)``: a uvicorn server, started on first use.
 
@@ -265,7 +267,7 @@ def uid() -> str:
     return uuid.uuid4().hex[:12]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _tabs() -> Iterator[Dict[Tuple[int, str], Tab]]:
     """Open tabs, one per (browser, origin), reused by the whole session.
 

@@ -417,7 +417,7 @@ def test_cross_origin_redirect_to_wildcard_arrives_as_null(
 def test_cross_origin_redirect_to_allow_list_is_blocked(
     tab: Tab, servers: Servers, uid: str
 ) -> None:
-    """An allow-list without "null" blocks cross-origin redirect chains, as the README says."""
+    """An allow-list without "null" blocks cross-origin redirect chains, as the docs say."""
     target = f"/items/{uid}"
     path = f"/redirect/302/{uid}"
     url = servers.permissive.url(f"{path}?to={servers.strict.url(target)}")

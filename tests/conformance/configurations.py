@@ -148,7 +148,7 @@ RESOURCE_PATTERN_LISTS = st.one_of(
 
 
 def make_valid(target: Dict[str, Any], effective: Dict[str, Any]) -> None:
-    """Override ``target`` so that ``effective`` (its merged view) breaks no README rule."""
+    """Override ``target`` so that ``effective`` (its merged view) breaks no documented rule."""
     if effective["supports_credentials"] and (
         effective["origins"] == "*" or effective["expose_headers"] == "*"
     ):
@@ -243,6 +243,12 @@ HUGE_HEADER_LISTS = [
 ]
 
 
+def _latin1_or(original: str, changed: str) -> str:
+    """``changed`` if a server could deliver it (latin-1), else ``original``: changing the case
+    of a latin-1 character can leave latin-1 (``"ÿ".title()`` is ``"Ÿ"``, U+0178)."""
+    return changed if all(ord(character) < 256 for character in changed) else original
+
+
 def perturb(draw: st.DrawFn, options: Dict[str, Any], request: Request) -> Request:
     """One near miss of an allowed request: the origin mutated, the method in another case
     or not listed, one header not allowed (anywhere in the list) or not a token, or a
@@ -254,7 +260,7 @@ def perturb(draw: st.DrawFn, options: Dict[str, Any], request: Request) -> Reque
     if how == "origin" and origin is not None:
         origin = mutate_origin(draw, origin)
     elif how == "method-case" and acrm:
-        acrm = acrm.lower() if draw(INDEX) % 2 else acrm.title()
+        acrm = _latin1_or(acrm, acrm.lower() if draw(INDEX) % 2 else acrm.title())
     elif how == "method-unlisted" and acrm is not None:
         listed = [] if options["methods"] == "*" else configured_methods(options)
         unlisted = [m for m in [*METHOD_NAMES, "PURGE", "X-CUSTOM-VERB"] if m not in listed]
@@ -265,7 +271,7 @@ def perturb(draw: st.DrawFn, options: Dict[str, Any], request: Request) -> Reque
         names.insert(draw(INDEX) % (len(names) + 1), bad)
         acrh = ",".join(names)
     elif how == "header-case" and acrh:
-        acrh = acrh.upper() if draw(INDEX) % 2 else acrh.title()
+        acrh = _latin1_or(acrh, acrh.upper() if draw(INDEX) % 2 else acrh.title())
     elif how == "header-separators" and acrh:
         acrh = ""
         for index, element in enumerate([*names, "", names[0] if names else " "]):
@@ -288,7 +294,7 @@ def scenarios(
 ) -> Scenario:
     top, resources = draw(configurations())
     scenario = Scenario(top, resources, draw(requests(shape)), draw(apps))
-    if resources is not None:  # a path the README leaves to either resource is not drawn
+    if resources is not None:  # a path the docs leave to either resource is not drawn
         assume(len(resource_choices(resources, scenario.request.path or "")) == 1)
     options = policy_options(scenario)
     if options is not None and draw(INDEX) % 2:

@@ -1,6 +1,6 @@
 """Literal values users rely on, written out rather than imported from wsgi_cors.
 
-A change to any of these is a change of documented behaviour (README "Behaviour in detail"
+A change to any of these is a change of documented behaviour (docs/behaviour.md
 and "Security decisions"), so the conformance suite asserts the literal.
 """
 
@@ -20,16 +20,16 @@ REFUSED_PREFLIGHT_HEADERS: List[Tuple[str, str]] = [
 ]
 #: The default of ``methods``: Flask-CORS's ALL_METHODS.
 DEFAULT_METHODS = "GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE"
-#: README "Origins": a wildcard, regex, predicate or reflecting ``"*"`` only sees an origin of
+#: docs/origins-and-resources.md: a wildcard, regex, predicate or reflecting ``"*"`` only sees an origin of
 #: at most this many characters.
 MAX_ORIGIN_LENGTH = 2048
-#: README: with ``allow_headers="*"``, an ``Access-Control-Request-Headers`` value longer than
+#: docs: with ``allow_headers="*"``, an ``Access-Control-Request-Headers`` value longer than
 #: this is refused unread.
 MAX_WILDCARD_REQUEST_HEADERS_LENGTH = 4096
 
 
 def request_headers_length_limit(names: Tuple[str, ...]) -> int:
-    """README: with a list of ``allow_headers``, the longest request value read is "the sum of
+    """docs: with a list of ``allow_headers``, the longest request value read is "the sum of
     the allowed names with separators": each name once with a comma and up to two bytes of
     white space either side (5 bytes), plus 16 spare bytes for a few empty elements."""
     return sum(len(name) + 5 for name in names) + 16

@@ -105,7 +105,7 @@ VALID_ENTRIES = [
     pattern(allows_example_net, "predicate", "https://y.example.net"),
     pattern(returns_a_truthy_string, "predicate", "https://tenant.example.io"),
 ]
-#: Entries the README names as configuration errors.
+#: Entries the docs name as configuration errors.
 INVALID_ENTRIES = [
     Entry(value, "invalid")
     for value in [
@@ -250,7 +250,7 @@ def mutated_origins(draw: st.DrawFn) -> str:
     return mutate_origin(draw, draw(SAMPLE_ORIGIN))
 
 
-#: Around the 2048-character limit of the README.
+#: Around the 2048-character limit of the docs.
 LONG_ORIGINS = st.integers(MAX_ORIGIN_LENGTH - 8, MAX_ORIGIN_LENGTH + 8).map(long_origin)
 LABEL = st.sampled_from(["a", "b", "ab", "example", "com", "org", "net", "x-y", "1", "xn--p1ai"])
 DOMAIN = st.lists(LABEL, min_size=1, max_size=4).map(".".join)

@@ -3,7 +3,7 @@ the shell.
 
 Every row asserts, through the ``shell`` fixture only:
 
-1. **the documented answer** (README "Origins", "Resources", "Behaviour in detail" and
+1. **the documented answer** (docs/origins-and-resources.md, docs/behaviour.md and
    "Security decisions"): a refused origin still reaches the app, which answers untouched
    apart from ``Vary``; a refused preflight is ``403`` with a fixed body and no CORS header;
 2. **nothing that did not validate is echoed**: no header value and no body byte of the
@@ -531,7 +531,7 @@ CANONICAL_PATHS = {
     "/caf\u00e9/*": wsgi_str("/caf\u00e9/x"),
 }
 
-#: (the path as the server passes it, the resource the README says covers it: the literal
+#: (the path as the server passes it, the resource the docs say covers it: the literal
 #: prefix match, or none for a path with an empty, "." or ".." segment, which fails closed).
 HOSTILE_PATHS = [
     pytest.param("/api/../admin", None, id="dot-dot-decoded"),

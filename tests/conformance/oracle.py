@@ -1,7 +1,7 @@
-"""The README, written down independently of wsgi_cors: what a policy allows, which
+"""The docs, written down independently of wsgi_cors: what a policy allows, which
 resource covers a path, and checks of the CORS headers and Vary of an answer.
 
-Where the README leaves a case open, the oracle answers "either" (``None``) and only what
+Where the docs leave a case open, the oracle answers "either" (``None``) and only what
 holds for both answers is checked. Also: the hypothesis profiles of the property tests
 (``HYPOTHESIS_PROFILE``: ``ci``, the default, 400 examples per property; ``long``, 5,000).
 They are registered under their own names and applied to the property tests only, so other
@@ -50,7 +50,7 @@ PROFILE = settings.get_profile(
     else PROFILE_NAME  # another registered profile, or a clear InvalidArgument
 )
 
-# --- What the README says, written down independently of wsgi_cors ------------------------------
+# --- What the docs say, written down independently of wsgi_cors ------------------------------
 
 ACAO = "access-control-allow-origin"
 ACAC = "access-control-allow-credentials"
@@ -60,11 +60,11 @@ ACEH = "access-control-expose-headers"
 ACMA = "access-control-max-age"
 ACAPN = "access-control-allow-private-network"
 
-README_ALL_METHODS = ("GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE")
-#: The option table of the README, with its defaults.
-README_DEFAULTS: Dict[str, Any] = {
+DOCUMENTED_ALL_METHODS = ("GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE")
+#: The options reference of the docs (docs/options.md), with its defaults.
+DOCUMENTED_DEFAULTS: Dict[str, Any] = {
     "origins": "*",
-    "methods": README_ALL_METHODS,
+    "methods": DOCUMENTED_ALL_METHODS,
     "allow_headers": "*",
     "expose_headers": None,
     "supports_credentials": False,
@@ -131,7 +131,7 @@ def port_verdict(scheme: str, port: Optional[str]) -> Verdict:
     if not port or not all(ch in string.digits for ch in port) or port.startswith("0"):
         return False
     if int(port) > 65535 or DEFAULT_PORTS.get(scheme) == port:
-        return None  # browsers never send these; the README does not say what they match
+        return None  # browsers never send these; the docs do not say what they match
     return True
 
 
@@ -145,7 +145,7 @@ def strict_host(host: str) -> bool:
 
 
 def reflectable_verdict(origin: str) -> Verdict:
-    """Whether a reflecting ``"*"`` echoes ``origin`` (README: any value safe in a header line,
+    """Whether a reflecting ``"*"`` echoes ``origin`` (docs: any value safe in a header line,
     visible ASCII without a comma, at most 2048 characters; never ``null`` or ``*``)."""
     if not origin or len(origin) > MAX_ORIGIN_LENGTH or origin in ("null", "*"):
         return False
@@ -173,7 +173,7 @@ def serialised_verdict(origin: str) -> Verdict:
 
 @dataclass(frozen=True)
 class Entry:
-    """One configured ``origins`` entry, with what the README says it allows."""
+    """One configured ``origins`` entry, with what the docs say it allows."""
 
     value: Any
     kind: str  # exact, subdomain, host, regex, predicate, star, invalid
@@ -282,7 +282,7 @@ def method_verdict(options: Dict[str, Any], method: str) -> Verdict:
     if options["methods"] == "*":
         if not is_token(method):
             return False
-        # The README does not say whether "*" covers CONNECT (which it refuses to list) or
+        # The docs do not say whether "*" covers CONNECT (which it refuses to list) or
         # a method longer than any real one; either answer is accepted.
         return None if method.upper() in FORBIDDEN_METHODS or len(method) > 64 else True
     return method in configured_methods(options)
@@ -372,7 +372,7 @@ def is_unnormalised(path: str) -> bool:
 def resource_choices(
     resources: Sequence[Tuple[Any, Any]], path: str, *, decoded: bool = False
 ) -> List[Optional[int]]:
-    """The resources (by index; None: none) the README allows to cover ``path``.
+    """The resources (by index; None: none) the docs allow to cover ``path``.
 
     ``path`` is in the shells' request form (UTF-8 bytes, one character each). With
     ``decoded`` the shell matches the decoded text (ASGI's ``scope["path"]``) instead of
@@ -381,7 +381,7 @@ def resource_choices(
     Precedence: exact paths, regexes in declaration order, longest prefix, the catch-all; on
     ``PATH_INFO`` as given (never decoded again, never case-folded). "With several patterns",
     a path with an empty, ``.`` or ``..`` segment is covered only by an exact match. With one
-    pattern other than the catch-all the README's "several" does not apply, but that is the
+    pattern other than the catch-all the docs' "several" does not apply, but that is the
     point of the rule, so both answers are accepted there. (A lone catch-all covers all.)
     """
     patterns = [pattern for pattern, _ in resources]
@@ -460,7 +460,7 @@ def middleware_kwargs(scenario: Scenario) -> Dict[str, Any]:
 
 
 def merged(top: Dict[str, Any], overrides: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    return {**README_DEFAULTS, **top, **(overrides or {})}
+    return {**DOCUMENTED_DEFAULTS, **top, **(overrides or {})}
 
 
 def policy_options(scenario: Scenario) -> Optional[Dict[str, Any]]:

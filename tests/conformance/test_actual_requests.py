@@ -16,7 +16,7 @@ from shells import Downstream, Shell
 # --- A. Recognising requests -------------------------------------------------------------
 
 
-def test_r1_request_without_origin_passes_through_with_only_vary_added(shell: Shell) -> None:
+def test_request_without_origin_passes_through_with_only_vary_added(shell: Shell) -> None:
     app = Downstream(headers=[("Content-Type", "text/plain"), ("X-App", "1")])
     response = shell.wrap(app, **STRICT).get("/")
     assert app.calls == 1
@@ -26,13 +26,13 @@ def test_r1_request_without_origin_passes_through_with_only_vary_added(shell: Sh
     assert response.header_values("Vary") == ["Origin"]
 
 
-def test_r1_wildcard_config_sends_constant_star_even_without_origin(shell: Shell) -> None:
+def test_wildcard_config_sends_constant_star_even_without_origin(shell: Shell) -> None:
     response = shell.wrap(Downstream()).get("/")
     assert response.header_values("Access-Control-Allow-Origin") == ["*"]
     assert response.header_values("Vary") == []
 
 
-def test_r2_options_without_request_method_reaches_the_app(shell: Shell) -> None:
+def test_options_without_request_method_reaches_the_app(shell: Shell) -> None:
     app = Downstream()
     response = shell.wrap(app, **STRICT).options("/", {"Origin": ALLOWED})
     assert app.calls == 1
@@ -40,7 +40,7 @@ def test_r2_options_without_request_method_reaches_the_app(shell: Shell) -> None
     assert not response.has("Access-Control-Allow-Methods")
 
 
-def test_r2_preflight_is_answered_without_calling_the_app(shell: Shell) -> None:
+def test_preflight_is_answered_without_calling_the_app(shell: Shell) -> None:
     app = Downstream()
     response = shell.wrap(app, **STRICT).options("/", preflight_headers())
     assert app.calls == 0
@@ -49,7 +49,7 @@ def test_r2_preflight_is_answered_without_calling_the_app(shell: Shell) -> None:
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
-def test_r3_every_simple_request_gets_cors_headers(shell: Shell, method: str) -> None:
+def test_every_simple_request_gets_cors_headers(shell: Shell, method: str) -> None:
     app = Downstream()
     headers = {"Origin": ALLOWED, "Content-Type": "text/plain"}
     body = b"x" if method == "POST" else b""
@@ -59,7 +59,7 @@ def test_r3_every_simple_request_gets_cors_headers(shell: Shell, method: str) ->
     assert response.header("Access-Control-Allow-Credentials") == "true"
 
 
-def test_r4_disallowed_origin_still_reaches_the_app_once_untouched(shell: Shell) -> None:
+def test_disallowed_origin_still_reaches_the_app_once_untouched(shell: Shell) -> None:
     app = Downstream(status=201)
     response = shell.wrap(app, **STRICT).request(
         "POST", "/", {"Origin": OTHER, "Content-Type": "text/plain"}, b"data"
@@ -71,13 +71,13 @@ def test_r4_disallowed_origin_still_reaches_the_app_once_untouched(shell: Shell)
     assert response.cors_headers() == []
 
 
-def test_r9_credentials_reflect_the_origin_never_star(shell: Shell) -> None:
+def test_credentials_reflect_the_origin_never_star(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).get("/", {"Origin": ALLOWED})
     assert response.header("Access-Control-Allow-Origin") == ALLOWED
     assert response.header("Access-Control-Allow-Credentials") == "true"
 
 
-def test_r21_actual_put_response_carries_cors_headers(shell: Shell) -> None:
+def test_actual_put_response_carries_cors_headers(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).request("PUT", "/", {"Origin": ALLOWED}, b"{}")
     assert response.header("Access-Control-Allow-Origin") == ALLOWED
     assert response.header("Access-Control-Allow-Credentials") == "true"
@@ -87,7 +87,7 @@ def test_r21_actual_put_response_carries_cors_headers(shell: Shell) -> None:
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 404, 500])
-def test_r22_r23_every_status_gets_cors_headers(shell: Shell, status: int) -> None:
+def test_every_status_gets_cors_headers(shell: Shell, status: int) -> None:
     app = Downstream(
         status=status,
         headers=[("Content-Type", "text/plain"), ("Location", "https://app.example.com/x")],
@@ -97,7 +97,7 @@ def test_r22_r23_every_status_gets_cors_headers(shell: Shell, status: int) -> No
     assert response.header("Access-Control-Allow-Origin") == ALLOWED
 
 
-def test_r24_expose_headers_on_actual_responses_only(shell: Shell) -> None:
+def test_expose_headers_on_actual_responses_only(shell: Shell) -> None:
     client = shell.wrap(Downstream(), **STRICT)
     actual = client.get("/", {"Origin": ALLOWED})
     assert actual.header("Access-Control-Expose-Headers") == "X-Total"

@@ -1,5 +1,5 @@
-"""The README recipe for pages hosted anywhere with a login cookie: the explicit predicate, and
-the safer token design, do what the README says on every shell."""
+"""The docs' recipe for pages hosted anywhere with a login cookie: the explicit predicate, and
+the safer token design, do what the docs say on every shell."""
 
 from __future__ import annotations
 

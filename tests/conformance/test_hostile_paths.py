@@ -1,6 +1,6 @@
 """Hostile paths against per-path resources (SECURITY.md class 2.8).
 
-A hostile path gets the policy of the README's literal match, never a looser one than the
+A hostile path gets the policy of the docs' literal match, never a looser one than the
 view a real router (Werkzeug) dispatches it to. The policy in use is read off the answer:
 which probe origins may read it, and with credentials or not."""
 

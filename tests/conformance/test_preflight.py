@@ -15,7 +15,7 @@ from conftest import ALLOWED, OTHER, preflight_headers
 from shells import Downstream, Shell
 
 
-def test_r10_preflight_succeeds_even_when_the_app_would_answer_401(shell: Shell) -> None:
+def test_preflight_succeeds_even_when_the_app_would_answer_401(shell: Shell) -> None:
     app = Downstream(status=401)
     response = shell.wrap(app, **STRICT).options("/", preflight_headers())
     assert response.status == 204
@@ -24,7 +24,7 @@ def test_r10_preflight_succeeds_even_when_the_app_would_answer_401(shell: Shell)
 
 
 @pytest.mark.parametrize("requested", ["x-custom", "authorization", "authorization,x-custom"])
-def test_r11_r17_star_headers_are_reflected_by_name(shell: Shell, requested: str) -> None:
+def test_star_headers_are_reflected_by_name(shell: Shell, requested: str) -> None:
     options = {"origins": [ALLOWED], "supports_credentials": True, "allow_headers": "*"}
     response = shell.wrap(Downstream(), **options).options(
         "/", preflight_headers(headers=requested)
@@ -34,12 +34,12 @@ def test_r11_r17_star_headers_are_reflected_by_name(shell: Shell, requested: str
     assert "*" not in allowed
 
 
-def test_r17_authorization_is_named_even_without_credentials(shell: Shell) -> None:
+def test_authorization_is_named_even_without_credentials(shell: Shell) -> None:
     response = shell.wrap(Downstream()).options("/", preflight_headers(headers="authorization"))
     assert response.header("Access-Control-Allow-Headers") == "authorization"
 
 
-def test_r12_request_headers_list_is_parsed_leniently_and_validated(shell: Shell) -> None:
+def test_request_headers_list_is_parsed_leniently_and_validated(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).options(
         "/", preflight_headers(headers="X-Custom , content-type")
     )
@@ -48,17 +48,17 @@ def test_r12_request_headers_list_is_parsed_leniently_and_validated(shell: Shell
 
 
 @pytest.mark.parametrize("joined", ["x-custom,content-type", "x-custom, content-type", ""])
-def test_r12_server_joined_and_empty_header_lists_are_accepted(shell: Shell, joined: str) -> None:
+def test_server_joined_and_empty_header_lists_are_accepted(shell: Shell, joined: str) -> None:
     response = shell.wrap(Downstream(), **STRICT).options("/", preflight_headers(headers=joined))
     assert response.status == 204
 
 
-def test_r13_preflight_lists_the_configured_methods(shell: Shell) -> None:
+def test_preflight_lists_the_configured_methods(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).options("/", preflight_headers(method="PUT"))
     assert response.header("Access-Control-Allow-Methods") == "GET, POST, PUT, DELETE"
 
 
-def test_r13_disallowed_method_is_refused_with_403_and_no_cors_headers(shell: Shell) -> None:
+def test_disallowed_method_is_refused_with_403_and_no_cors_headers(shell: Shell) -> None:
     app = Downstream()
     response = shell.wrap(app, **STRICT).options("/", preflight_headers(method="PATCH"))
     assert response.status == 403
@@ -67,28 +67,28 @@ def test_r13_disallowed_method_is_refused_with_403_and_no_cors_headers(shell: Sh
 
 
 @pytest.mark.parametrize("method", ["patch", "put", "OS", "ET", "", "PUT, DELETE"])
-def test_r14_methods_are_case_sensitive_whole_tokens(shell: Shell, method: str) -> None:
+def test_methods_are_case_sensitive_whole_tokens(shell: Shell, method: str) -> None:
     options = {**STRICT, "methods": ["GET", "PUT", "PATCH", "POST"]}
     response = shell.wrap(Downstream(), **options).options("/", preflight_headers(method=method))
     assert response.status == 403
     assert response.cors_headers() == []
 
 
-def test_r14_configured_methods_are_emitted_upper_case(shell: Shell) -> None:
+def test_configured_methods_are_emitted_upper_case(shell: Shell) -> None:
     response = shell.wrap(Downstream(), methods="get, patch").options(
         "/", preflight_headers(method="PATCH")
     )
     assert response.header("Access-Control-Allow-Methods") == "GET, PATCH"
 
 
-def test_r15_star_methods_without_credentials_answers_star(shell: Shell) -> None:
+def test_star_methods_without_credentials_answers_star(shell: Shell) -> None:
     response = shell.wrap(Downstream(), methods="*").options(
         "/", preflight_headers(method="PROPFIND")
     )
     assert response.header("Access-Control-Allow-Methods") == "*"
 
 
-def test_r15_star_methods_with_credentials_reflects_the_validated_method(shell: Shell) -> None:
+def test_star_methods_with_credentials_reflects_the_validated_method(shell: Shell) -> None:
     options = {"origins": [ALLOWED], "supports_credentials": True, "methods": "*"}
     client = shell.wrap(Downstream(), **options)
     response = client.options("/", preflight_headers(method="PROPFIND"))
@@ -96,7 +96,7 @@ def test_r15_star_methods_with_credentials_reflects_the_validated_method(shell: 
     assert client.options("/", preflight_headers(method="BAD METHOD")).status == 403
 
 
-def test_r16_header_names_compare_case_insensitively(shell: Shell) -> None:
+def test_header_names_compare_case_insensitively(shell: Shell) -> None:
     client = shell.wrap(Downstream(), **{**STRICT, "allow_headers": ["X-Custom"]})
     response = client.options("/", preflight_headers(headers="x-custom"))
     assert response.status == 204
@@ -116,13 +116,13 @@ def test_allow_headers_patterns_are_full_matched_and_reflected(shell: Shell) -> 
     assert client.options("/", preflight_headers(headers="x-app-id2")).status == 403
 
 
-def test_r18_preflight_carries_allow_origin_and_credentials(shell: Shell) -> None:
+def test_preflight_carries_allow_origin_and_credentials(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).options("/", preflight_headers())
     assert response.header("Access-Control-Allow-Origin") == ALLOWED
     assert response.header("Access-Control-Allow-Credentials") == "true"
 
 
-def test_r20_preflight_is_ok_even_where_the_app_would_404(shell: Shell) -> None:
+def test_preflight_is_ok_even_where_the_app_would_404(shell: Shell) -> None:
     app = Downstream(status=404)
     response = shell.wrap(app, **STRICT).options("/no/such/route", preflight_headers())
     assert response.status == 204
@@ -146,7 +146,7 @@ def test_refused_preflight_body_never_echoes_request_data(shell: Shell) -> None:
     assert response.header_values("Vary") == [PREFLIGHT_VARY]
 
 
-def test_r28_lists_use_comma_space_and_single_value_headers_appear_once(shell: Shell) -> None:
+def test_lists_use_comma_space_and_single_value_headers_appear_once(shell: Shell) -> None:
     response = shell.wrap(Downstream(), **STRICT).options(
         "/", preflight_headers(headers="x-custom")
     )

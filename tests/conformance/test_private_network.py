@@ -7,7 +7,7 @@ from conftest import ALLOWED, OTHER, preflight_headers
 from shells import Downstream, Shell
 
 
-def test_r30_private_network_allowed_only_when_enabled_and_only_on_preflights(
+def test_private_network_allowed_only_when_enabled_and_only_on_preflights(
     shell: Shell,
 ) -> None:
     pna = {**preflight_headers(), "Access-Control-Request-Private-Network": "true"}
@@ -20,7 +20,7 @@ def test_r30_private_network_allowed_only_when_enabled_and_only_on_preflights(
     assert not refused.has("Access-Control-Allow-Private-Network")
 
 
-def test_r30_private_network_never_for_refused_origins(shell: Shell) -> None:
+def test_private_network_never_for_refused_origins(shell: Shell) -> None:
     pna = {**preflight_headers(origin=OTHER), "Access-Control-Request-Private-Network": "true"}
     response = shell.wrap(Downstream(), **STRICT, allow_private_network=True).options("/", pna)
     assert response.status == 403

@@ -1,5 +1,5 @@
 """Configuration errors: construction raises ConfigError, and nothing else, exactly for the
-configurations the README calls mistakes; every problem names its option."""
+configurations the docs call mistakes; every problem names its option."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ MIXED_ENTRIES = st.lists(
 
 @st.composite
 def maybe_invalid_options(draw: st.DrawFn) -> Dict[str, Any]:
-    """Valid options, with now and then one or more of the README's mistakes."""
+    """Valid options, with now and then one or more of the docs' mistakes."""
     options = dict(draw(OPTIONS))
     for name, bad_values in INVALID_OPTION_VALUES.items():
         if draw(INDEX) % 16 == 0:
@@ -59,7 +59,7 @@ def maybe_invalid_options(draw: st.DrawFn) -> Dict[str, Any]:
 
 
 def valid_path_pattern(pattern: str) -> bool:
-    """README: "*" or "/*", or a path from "/" with at most a trailing "/*" as wildcard."""
+    """docs: "*" or "/*", or a path from "/" with at most a trailing "/*" as wildcard."""
     if is_resource_catch_all(pattern):
         return True
     stem = pattern[:-2] if pattern.endswith("/*") else pattern
@@ -67,7 +67,7 @@ def valid_path_pattern(pattern: str) -> bool:
 
 
 def policy_problems(options: Dict[str, Any]) -> List[str]:
-    """The options of one policy that break a README rule."""
+    """The options of one policy that break a documented rule."""
     problems = []
     origins = options["origins"]
     credentials = options["supports_credentials"]
@@ -133,7 +133,7 @@ def test_bad_configurations_raise_config_error_at_construction_only(
     misspelled: Optional[str],
 ) -> None:
     """Construction raises ConfigError, and nothing else, exactly for the configurations the
-    README calls mistakes; every problem names its option."""
+    docs call mistakes; every problem names its option."""
     expected: Dict[str, Verdict] = {}  # option name (as it appears in messages) -> must fail
     top_problems = policy_problems(merged(top))
     if misspelled:

@@ -155,9 +155,9 @@ def near_miss_origins(draw: st.DrawFn, origins: Any) -> str:
 def test_allow_origin_for_near_misses_of_configured_origins(
     shell: Shell, origins: Any, options: Dict[str, Any], preflight: bool, data: st.DataObject
 ) -> None:
-    """A policy answers exactly the origins the README's rules allow (a configured origin
+    """A policy answers exactly the origins the docs' rules allow (a configured origin
     byte for byte, never its upper-case, slash, port, scheme, suffix, prefix, glued or parent
-    variants; ``null`` only when listed), with exactly the README's CORS headers."""
+    variants; ``null`` only when listed), with exactly the docs' CORS headers."""
     origin = data.draw(near_miss_origins(origins), label="origin")
     top = {**options, "origins": origins}
     if origins == "*":

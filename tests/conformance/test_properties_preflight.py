@@ -1,4 +1,4 @@
-"""Properties of preflight answers, through the shell, against the README oracle."""
+"""Properties of preflight answers, through the shell, against the docs oracle."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_preflight_is_answered_2xx_only_when_everything_asked_is_allowed(
 ) -> None:
     """2xx only if the origin, the method (case-sensitive) and every requested header
     (case-insensitive) are allowed, and private network access if asked; then the
-    configured status, the README's headers and an empty body."""
+    configured status, the docs' headers and an empty body."""
     options = policy_options(scenario)
     kind = request_kind(scenario, options)
     if kind != "preflight_answer":
@@ -94,7 +94,7 @@ def test_preflight_decision_for_near_misses_of_an_allowed_preflight(
 ) -> None:
     """A preflight the policy allows, or one near miss of it (the origin mutated, the method
     in another case or unlisted, one header not allowed or not a token, anywhere in the list,
-    private network asked): allowed exactly when the oracle says so, with the README's
+    private network asked): allowed exactly when the oracle says so, with the docs'
     headers; refused with 403 and no CORS headers."""
     top = dict(options)
     if "origins" not in top and data.draw(INDEX) % 4:

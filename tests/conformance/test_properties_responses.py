@@ -1,5 +1,5 @@
 """Properties of every answer: random configurations, random (often hostile) requests,
-random apps, through the shell, checked against the README oracle (conformance/oracle.py).
+random apps, through the shell, checked against the docs oracle (conformance/oracle.py).
 
 The app answers with any status, its own Vary and Access-Control-Allow-Origin and body
 chunks, or fails before or after it starts to answer (SHELL_MODES); the WSGI-only ways to
@@ -65,7 +65,7 @@ def test_allow_origin_is_single_and_only_what_the_policy_allows(
     shell: Shell, scenario: Scenario
 ) -> None:
     """ACAO at most once; ``*`` or the request's own Origin, byte for byte, when the oracle
-    allows it; and exactly the CORS headers the README gives for the response."""
+    allows it; and exactly the CORS headers the docs give for the response."""
     options = policy_options(scenario)
     kind = request_kind(scenario, options)
     event(f"kind {kind}, mode {origin_mode(options) if options else '-'}")

@@ -12,14 +12,14 @@ from conftest import ALLOWED, OTHER, preflight_headers
 from shells import Downstream, Shell
 
 
-def test_r25_max_age_on_preflights_only(shell: Shell) -> None:
+def test_max_age_on_preflights_only(shell: Shell) -> None:
     client = shell.wrap(Downstream(), **STRICT)
     assert client.options("/", preflight_headers()).header("Access-Control-Max-Age") == "600"
     assert not client.get("/", {"Origin": ALLOWED}).has("Access-Control-Max-Age")
 
 
 @pytest.mark.parametrize(("max_age", "expected"), [(None, None), (0, "0")])
-def test_r25_max_age_none_sends_nothing_and_zero_is_sent(
+def test_max_age_none_sends_nothing_and_zero_is_sent(
     shell: Shell, max_age: Optional[int], expected: Optional[str]
 ) -> None:
     response = shell.wrap(Downstream(), max_age=max_age).options("/", preflight_headers())
@@ -27,7 +27,7 @@ def test_r25_max_age_none_sends_nothing_and_zero_is_sent(
 
 
 @pytest.mark.parametrize("origin", [ALLOWED, OTHER, None], ids=["allowed", "refused", "no-origin"])
-def test_r27_vary_origin_merged_into_app_vary(shell: Shell, origin: Optional[str]) -> None:
+def test_vary_origin_merged_into_app_vary(shell: Shell, origin: Optional[str]) -> None:
     app = Downstream(headers=[("Content-Type", "text/plain"), ("Vary", "Accept-Encoding")])
     headers = {"Origin": origin} if origin else {}
     response = shell.wrap(app, **STRICT).get("/", headers)
@@ -45,13 +45,13 @@ def test_r27_vary_origin_merged_into_app_vary(shell: Shell, origin: Optional[str
     ],
     ids=["star", "already-there", "two-lines", "two-lines-origin-in-second", "empty"],
 )
-def test_r27_vary_merge_edge_cases(shell: Shell, app_vary: List[str], expected: List[str]) -> None:
+def test_vary_merge_edge_cases(shell: Shell, app_vary: List[str], expected: List[str]) -> None:
     app = Downstream(headers=[("Content-Type", "text/plain")] + [("Vary", v) for v in app_vary])
     response = shell.wrap(app, **STRICT).get("/", {"Origin": ALLOWED})
     assert response.header_values("Vary") == expected
 
 
-def test_r27_star_config_adds_no_vary(shell: Shell) -> None:
+def test_star_config_adds_no_vary(shell: Shell) -> None:
     response = shell.wrap(Downstream()).get("/", {"Origin": OTHER})
     assert response.header_values("Vary") == []
 

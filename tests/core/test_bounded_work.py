@@ -83,7 +83,7 @@ from conftest import make_environ
 
 Header = Tuple[str, str]
 
-#: README "Origins": a wildcard, regex or predicate only sees an origin of at most this length.
+#: docs/origins-and-resources.md: a wildcard, regex or predicate only sees an origin of at most this length.
 MAX_ORIGIN_LENGTH = 2048
 #: A refused Access-Control-Request-Headers value is quoted in the log reason up to this many
 #: characters (wsgi_cors/policy.py); it is the only slice of a hostile value ever taken.

@@ -98,7 +98,7 @@ def test_the_table_covers_every_engine_code() -> None:
         "value-missing",
         "value-unparsable",
         "resource-key-invalid",
-        "setting-removed",  # Django's settings: tests/integrations/django_dropin/test_checks.py
+        "setting-removed",  # django-cors-headers' removed settings (wsgi_cors.compat)
     }
     assert {code for code, _, _ in BY_CODE} == set(CODES) - front_end_only
 

@@ -1,8 +1,9 @@
-"""``examples/`` and the README's Deploying section cannot rot.
+"""``examples/`` and ``docs/getting-started.md`` cannot rot.
 
 Each served example is started as its docstring says, on a free port of 127.0.0.1, and
-checked over HTTP. The README's snippets must be the examples' code, its ini files the
-examples' files, and each of its commands one that a test runs.
+checked over HTTP. The page's ``# examples/...`` snippets must be the examples' code, its ini
+files the examples' files, and each of its commands one that a test runs. (Its other Python
+blocks are run by ``tests/documentation/test_pages.py``.)
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from servers.test_gunicorn import (
     GUNICORN_PYRAMID,
     REPO,
     code_blocks,
+    docs_argv,
+    docs_commands,
     free_port,
     preflight,
-    readme_argv,
-    readme_commands,
     send,
     serving,
 )
@@ -44,7 +45,7 @@ SERVE_FLASK = "python examples/flask_app.py --port 5000"
 SERVE_DJANGO = "python examples/django_app.py --port 8001"
 SERVE_PYRAMID = "python examples/pyramid_app.py --port 6543"
 
-#: Every command of the README's Deploying section, and the test module that runs it.
+#: Every command of docs/getting-started.md, and the test module that runs it.
 TESTED_COMMANDS = {
     GUNICORN_PASTE: "test_gunicorn",
     GUNICORN_PASTE_WORKERS: "test_gunicorn",
@@ -121,7 +122,7 @@ def test_a_served_example_runs_as_documented(command: str, tmp_path: Path) -> No
     script = EXAMPLES / command.split()[1].split("/")[1]
     assert command in ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))), script
     port = free_port()
-    with serving(readme_argv(command, port), port, tmp_path / "server.log"):
+    with serving(docs_argv(command, port), port, tmp_path / "server.log"):
         SERVED[command](port)
 
 
@@ -176,11 +177,11 @@ def test_nothing_listens_beyond_127_0_0_1(name: str) -> None:
             assert "--bind 127.0.0.1:" in command, command
 
 
-def test_every_readme_command_is_run_by_a_test() -> None:
-    assert sorted(readme_commands()) == sorted(TESTED_COMMANDS)
+def test_every_documented_command_is_run_by_a_test() -> None:
+    assert sorted(docs_commands()) == sorted(TESTED_COMMANDS)
 
 
-def test_the_readme_ini_files_are_the_examples() -> None:
+def test_the_documented_ini_files_are_the_examples() -> None:
     blocks = code_blocks("ini")
     assert len(blocks) == 2
     for block in blocks:
@@ -189,17 +190,14 @@ def test_the_readme_ini_files_are_the_examples() -> None:
         assert block == (REPO / name.group(1)).read_text(encoding="utf-8")
 
 
-def test_the_readme_python_snippets_are_the_examples_code() -> None:
+def test_the_documented_python_snippets_are_the_examples_code() -> None:
     checked = 0
     for block in code_blocks("python"):
         first, _, code = block.partition("\n")
-        if first == "# mysite/wsgi.py":
-            continue  # written into a Django project and run by tests/integrations/test_django.py
-        if first == "# mysite/settings.py":
-            continue  # run by tests/integrations/django_dropin/test_middleware.py
-        assert first.startswith("# examples/"), first
+        if not first.startswith("# examples/"):
+            continue  # run by tests/documentation/test_pages.py (mysite/wsgi.py: test_django.py)
         source = (REPO / first[2:]).read_text(encoding="utf-8")
-        assert code in source, f"README's {first} snippet is not in the file"
+        assert code in source, f"the page's {first} snippet is not in the file"
         checked += 1
     assert checked == 3
 

@@ -1,7 +1,7 @@
-"""Django: the README's ``mysite/wsgi.py``, in a real minimal Django project.
+"""Django: the ``mysite/wsgi.py`` of ``docs/getting-started.md``, in a real minimal Django project.
 
 The project (settings, URL conf and views) is written to a temporary directory, and its
-``wsgi.py`` is the README's block, byte for byte. The tests drive that WSGI application with
+``wsgi.py`` is the page's block, byte for byte. The tests drive that WSGI application with
 WebTest in this process, and serve the project with gunicorn in a subprocess.
 """
 
@@ -19,7 +19,7 @@ import pytest
 from webtest import TestApp
 
 from conftest import ALLOWED, OTHER, header_values, preflight_headers
-from servers.test_gunicorn import free_port, preflight, readme_argv, readme_block, send, serving
+from servers.test_gunicorn import docs_argv, docs_block, free_port, preflight, send, serving
 
 Calls = List[Tuple[str, str]]
 
@@ -82,13 +82,13 @@ urlpatterns = [
 
 
 def write_project(root: Path) -> Path:
-    """A minimal Django project whose wsgi.py is the README's."""
+    """A minimal Django project whose wsgi.py is the page's."""
     package = root / "mysite"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
     (package / "urls.py").write_text(URLS, encoding="utf-8")
-    wsgi = readme_block("# mysite/wsgi.py", "python")
+    wsgi = docs_block("# mysite/wsgi.py", "python")
     (package / "wsgi.py").write_text(wsgi, encoding="utf-8")
     return root
 
@@ -100,7 +100,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def django_app(project: Path) -> Iterator[TestApp]:
-    """The README's ``application``, imported from the project, in a WebTest client.
+    """The page's ``application``, imported from the project, in a WebTest client.
 
     Django settings are process-wide: the first user configures them from
     ``mysite.settings``; if something else configured Django first, the project's
@@ -213,9 +213,9 @@ def test_paths_outside_the_resources_are_untouched(django_app: TestApp) -> None:
 
 
 @pytest.mark.servers
-def test_gunicorn_serves_the_readme_wsgi_py(project: Path, tmp_path: Path) -> None:
+def test_gunicorn_serves_the_documented_wsgi_py(project: Path, tmp_path: Path) -> None:
     port = free_port()
-    argv = readme_argv(GUNICORN_DJANGO, port)
+    argv = docs_argv(GUNICORN_DJANGO, port)
     with serving(argv, port, tmp_path / "gunicorn.log", cwd=project):
         answer = preflight(port, "/api/private", ALLOWED, "DELETE", "content-type")
         assert answer.status == 204

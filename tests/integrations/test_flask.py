@@ -1,6 +1,6 @@
 """wsgi_cors.flask as a drop-in for Flask-CORS: options, config, precedence, resources, decorator.
 
-One test per Flask-CORS option, config key and resolution rule, and one per row of the README's
+One test per Flask-CORS option, config key and resolution rule, and one per row of the docs'
 "Differences from Flask-CORS" table.
 """
 
@@ -507,7 +507,7 @@ def test_preflight_to_a_strict_slash_route_is_not_redirected() -> None:
     assert response.status_code == 200
 
 
-# --- Differences from Flask-CORS (README table), each one tested --------------------------
+# --- Differences from Flask-CORS (docs/migrating/flask-cors.md), each one tested --------------------------
 
 
 def test_difference_regex_origin_is_full_matched() -> None:

@@ -48,8 +48,8 @@ pytestmark = [
 ]
 
 # What the sdist ships beside the package (see MANIFEST.in): the test suite, so the sdist's
-# tests run; what those tests import or run (the examples, also used by the README, and the
-# fuzz targets); the benchmarks behind the README's performance figures.
+# tests run; what those tests import or run (the examples, also used by the docs, and the
+# fuzz targets); the benchmarks behind the performance figures.
 SDIST_TREES = ("tests", "examples", "benchmarks", "fuzz", PACKAGE)
 SDIST_FILES = (
     "README.md",

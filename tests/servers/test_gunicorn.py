@@ -1,8 +1,8 @@
-"""gunicorn serves ``examples/cors.ini`` with ``--paste``, run exactly as the README says.
+"""gunicorn serves ``examples/cors.ini`` with ``--paste``, run exactly as the docs say.
 
 Each test starts a real gunicorn as a subprocess bound to 127.0.0.1 on a free port, talks to
 it over HTTP with ``http.client``, and stops it by its PID. The helpers here (free port,
-bounded start-up wait, teardown, README commands) are shared by the other deployment tests.
+bounded start-up wait, teardown, the commands of ``docs/getting-started.md``) are shared by the other deployment tests.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ pytestmark = pytest.mark.servers
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-README = REPO / "README.md"
+GETTING_STARTED = REPO / "docs" / "getting-started.md"
 
 #: Bounded waits: for a server to accept connections, and for it to stop.
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
-#: The README's commands that these tests run (with the port replaced).
+#: The commands of docs/getting-started.md that these tests run (with the port replaced).
 GUNICORN_PASTE = "gunicorn --paste examples/cors.ini --bind 127.0.0.1:8000"
 GUNICORN_PASTE_WORKERS = "gunicorn --paste examples/cors.ini --bind 127.0.0.1:8000 --workers 2"
 GUNICORN_CHECK = "gunicorn --check-config --paste examples/cors.ini"
@@ -40,45 +40,42 @@ GUNICORN_PLAIN = "gunicorn examples.plain_wsgi:application --bind 127.0.0.1:8000
 ALLOWED = "https://app.example.com"
 
 
-# --- README -----------------------------------------------------------------------------
+# --- docs/getting-started.md -----------------------------------------------------------------------------
 
 
-def deploying_section() -> str:
-    """The README text between the ``deploying`` markers."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index("<!-- deploying:start -->")
-    end = text.index("<!-- deploying:end -->")
-    return text[start:end]
+def getting_started() -> str:
+    """The text of ``docs/getting-started.md``."""
+    return GETTING_STARTED.read_text(encoding="utf-8")
 
 
 def code_blocks(language: str) -> List[str]:
-    """The fenced ``language`` blocks of the Deploying section, in order."""
+    """The fenced ``language`` blocks of the getting-started page, in order."""
     pattern = re.compile(rf"^```{language}\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-    return pattern.findall(deploying_section())
+    return pattern.findall(getting_started())
 
 
-def readme_block(first_line: str, language: str) -> str:
-    """The one ``language`` block of the Deploying section that starts with ``first_line``."""
+def docs_block(first_line: str, language: str) -> str:
+    """The one ``language`` block of the getting-started page that starts with ``first_line``."""
     found = [block for block in code_blocks(language) if block.splitlines()[0] == first_line]
-    assert len(found) == 1, f"README's Deploying section has no ```{language} block {first_line!r}"
+    assert len(found) == 1, f"docs/getting-started.md has no ```{language} block {first_line!r}"
     return found[0]
 
 
-def readme_commands() -> List[str]:
-    """Every command line of the ``sh`` blocks of the Deploying section."""
+def docs_commands() -> List[str]:
+    """Every command line of the ``sh`` blocks of the getting-started page."""
     lines: List[str] = []
     for block in code_blocks("sh"):
         lines.extend(line.strip() for line in block.splitlines() if line.strip() and line[0] != "#")
     return lines
 
 
-def readme_argv(command: str, port: Optional[int] = None) -> List[str]:
-    """``command`` as argv for this interpreter, after checking the README shows it verbatim.
+def docs_argv(command: str, port: Optional[int] = None) -> List[str]:
+    """``command`` as argv for this interpreter, after checking the page shows it verbatim.
 
     ``gunicorn ...`` becomes ``python -m gunicorn ...`` and ``python x.py`` this Python;
     the port of ``127.0.0.1:<port>`` or ``--port <port>`` becomes ``port``.
     """
-    assert command in readme_commands(), f"the README does not show {command!r}"
+    assert command in docs_commands(), f"docs/getting-started.md does not show {command!r}"
     argv = shlex.split(command)
     if argv[0] == "gunicorn":
         argv = [sys.executable, "-m", "gunicorn", *argv[1:]]
@@ -260,15 +257,15 @@ def check_cors_ini_deployment(port: int) -> None:
     assert other.get("Vary") is None
 
 
-def test_gunicorn_paste_serves_the_readme_ini(tmp_path: Path) -> None:
+def test_gunicorn_paste_serves_the_documented_ini(tmp_path: Path) -> None:
     port = free_port()
-    with serving(readme_argv(GUNICORN_PASTE, port), port, tmp_path / "gunicorn.log"):
+    with serving(docs_argv(GUNICORN_PASTE, port), port, tmp_path / "gunicorn.log"):
         check_cors_ini_deployment(port)
 
 
 def test_gunicorn_paste_with_two_workers(tmp_path: Path) -> None:
     port = free_port()
-    argv = readme_argv(GUNICORN_PASTE_WORKERS, port)
+    argv = docs_argv(GUNICORN_PASTE_WORKERS, port)
     with serving(argv, port, tmp_path / "gunicorn.log") as server:
         booted = wait_for_output(server, r"Booting worker with pid: (\d+)", 2)
         assert len(set(booted)) == 2
@@ -277,9 +274,9 @@ def test_gunicorn_paste_with_two_workers(tmp_path: Path) -> None:
             check_cors_ini_deployment(port)
 
 
-def test_gunicorn_check_config_accepts_the_readme_ini() -> None:
+def test_gunicorn_check_config_accepts_the_documented_ini() -> None:
     result = subprocess.run(
-        readme_argv(GUNICORN_CHECK), cwd=REPO, capture_output=True, text=True, timeout=60
+        docs_argv(GUNICORN_CHECK), cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
 
@@ -299,8 +296,8 @@ def test_a_bad_ini_stops_gunicorn_at_start_up_naming_the_keys(tmp_path: Path) ->
         timeout=60,
     )
     assert checked.returncode == 1
-    # The error the README shows, line for line.
-    shown = readme_block(
+    # The error the page shows, line for line.
+    shown = docs_block(
         "wsgi_cors.core.problems.ConfigError: invalid CORS configuration (3 problems):", "text"
     )
     for line in shown.splitlines():
@@ -322,7 +319,7 @@ def test_a_bad_ini_stops_gunicorn_at_start_up_naming_the_keys(tmp_path: Path) ->
 
 def test_gunicorn_paste_serves_the_pyramid_ini(tmp_path: Path) -> None:
     port = free_port()
-    with serving(readme_argv(GUNICORN_PYRAMID, port), port, tmp_path / "gunicorn.log"):
+    with serving(docs_argv(GUNICORN_PYRAMID, port), port, tmp_path / "gunicorn.log"):
         answer = preflight(port, "/api/account", ALLOWED, "GET", "authorization")
         assert answer.status == 204
         assert answer.get("Access-Control-Allow-Headers") == "Authorization"
@@ -336,7 +333,7 @@ def test_gunicorn_paste_serves_the_pyramid_ini(tmp_path: Path) -> None:
 
 def test_gunicorn_serves_a_wrapped_callable_with_two_workers(tmp_path: Path) -> None:
     port = free_port()
-    with serving(readme_argv(GUNICORN_PLAIN, port), port, tmp_path / "gunicorn.log") as server:
+    with serving(docs_argv(GUNICORN_PLAIN, port), port, tmp_path / "gunicorn.log") as server:
         assert len(set(wait_for_output(server, r"Booting worker with pid: (\d+)", 2))) == 2
         for _ in range(4):
             answer = preflight(port, "/api/items", ALLOWED, "PUT")

@@ -279,7 +279,7 @@ def test_no_response_pairs_star_with_credentials(scenario: Scenario) -> None:
 @given(scenario=scenarios())
 def test_allow_origin_is_single_and_only_what_the_policy_allows(scenario: Scenario) -> None:
     """ACAO at most once; ``*`` or the request's own Origin, byte for byte, when the oracle
-    allows it; and exactly the CORS headers the README gives for the response."""
+    allows it; and exactly the CORS headers the docs give for the response."""
     options = policy_options(scenario)
     kind = request_kind(scenario, options)
     event(f"kind {kind}, mode {origin_mode(options) if options else '-'}")

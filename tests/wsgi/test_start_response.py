@@ -22,7 +22,7 @@ def _environ(**extra: Any) -> Dict[str, Any]:
     return environ
 
 
-def test_r22_exc_info_recall_of_start_response_gets_cors_headers() -> None:
+def test_exc_info_recall_of_start_response_gets_cors_headers() -> None:
     def failing_late(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
         start_response("200 OK", [("Content-Type", "text/plain")])
         try:

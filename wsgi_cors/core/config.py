@@ -3,7 +3,7 @@
 Every front end (the shells' keyword arguments, the PasteDeploy ini parser,
 the Flask, Pyramid and Django adapters) builds one of these, and everything
 that needs the option list (defaults, which options are flags, the ini
-parsers, the options reference in the README) reads it from
+parsers, the options reference of the docs) reads it from
 :func:`dataclasses.fields` of this class.
 """
 
@@ -60,6 +60,16 @@ class CORSConfig:
     header names de-duplicated, ``max_age`` in whole seconds, ``expose_headers``
     ``()`` for none, and each resource's overrides normalised the same way.
     ``resource_configs`` gives each resource's complete configuration.
+
+    The options, their defaults and meanings are the fields of this class
+    (``help(wsgi_cors.CORSMiddleware)`` lists them; ``docs/options.md`` is the
+    full reference, generated from these fields)::
+
+        from wsgi_cors import CORSConfig, CORSMiddleware
+
+        config = CORSConfig.from_options(origins=["https://App.example.com:443"], max_age=600)
+        assert config.origins == ("https://app.example.com",)
+        application = CORSMiddleware(application, config=config)
     """
 
     origins: OriginsOption = _option(

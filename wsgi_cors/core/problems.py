@@ -78,6 +78,11 @@ CODES: Mapping[str, str] = {
 class Problem:
     """One thing wrong with a configuration.
 
+    ``path`` says where (the option, then the keys and list indexes inside it,
+    as in ``("resources", "/api/*", "origins", 2)``); ``code`` says what (a key
+    of :data:`CODES`: match on it, never on the text); ``message`` and ``hint``
+    say what is wrong and how to fix it.
+
     ``suggestion`` is the replacement a front end may word in its own terms:
     the closest option name for ``unknown-option``, the pattern to compile for
     ``origin-looks-like-regex`` and ``path-pattern-looks-like-regex``.
@@ -152,7 +157,15 @@ class ConfigError(ValueError):
     Raised once, at construction, listing every problem found. ``problems`` is
     a tuple of :class:`Problem` values (match on ``problem.code``);
     ``lines`` holds them as they were shown, each starting with the option in
-    the words of the front end that was used.
+    the words of the front end that was used. It is a :class:`ValueError`::
+
+        try:
+            CORSMiddleware(app, origins=["https://app.example.com/"], supports_credentials="yes")
+        except ConfigError as error:
+            print([(p.path, p.code) for p in error.problems])
+            # [(('origins', 0), 'origin-has-path'), (('supports_credentials',), 'not-a-boolean')]
+
+    The codes and their meanings are :data:`CODES` (and ``docs/options.md``).
     """
 
     def __init__(

@@ -134,7 +134,19 @@ class CorsMiddleware:
     of a covered path gets the CORS headers and ``Vary: origin``, error responses included.
     Invalid settings raise ``ImproperlyConfigured`` when the middleware is built; add
     ``"wsgi_cors.django"`` to ``INSTALLED_APPS`` to have ``manage.py check`` report each
-    mistake with its fix.
+    mistake with its fix. Put it at the top of ``MIDDLEWARE``::
+
+        INSTALLED_APPS = [..., "wsgi_cors.django"]
+        MIDDLEWARE = [
+            "wsgi_cors.django.CorsMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            ...
+        ]
+        CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+        CORS_ALLOW_CREDENTIALS = True
+
+    The settings, their defaults and what differs from django-cors-headers are in
+    ``docs/migrating/django-cors-headers.md``.
     """
 
     sync_capable = True

@@ -1,7 +1,9 @@
 """A drop-in replacement for the Flask-CORS extension, built on :class:`~wsgi_cors.CORSMiddleware`.
 
 Change ``from flask_cors import CORS, cross_origin`` to
-``from wsgi_cors.flask import CORS, cross_origin``.
+``from wsgi_cors.flask import CORS, cross_origin``. The options, defaults and
+``CORS_*`` config keys are Flask-CORS's; what differs is listed in
+``docs/migrating/flask-cors.md``.
 """
 
 from .._version import __version__

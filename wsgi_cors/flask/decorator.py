@@ -29,7 +29,12 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[View], View]:
     ``automatic_options=True`` (the default) the view answers ``OPTIONS`` with
     Flask's default options response plus the preflight headers, without
     running the view. The decorator's decision wins over a ``CORS`` extension
-    on the same app, for preflights too.
+    on the same app, for preflights too::
+
+        @app.route("/widgets")
+        @cross_origin(origins=["https://widgets.example.com"], max_age=600)
+        def widgets():
+            ...
     """
     if "resources" in kwargs:
         logger.warning("cross_origin ignores the 'resources' option, as Flask-CORS does")

@@ -82,6 +82,15 @@ class CORS:
     calling ``CORS(app, ...)`` again adds its resources to the same table. On a
     blueprint, its ``after_request`` hook applies the blueprint's policy to the
     blueprint's responses, preflights included: it wins over the app's.
+
+    The options and defaults are Flask-CORS's (``origins="*"``,
+    ``send_wildcard=False``, ``supports_credentials=False``, ``resources=r"/*"``,
+    ...); what differs from Flask-CORS is in ``docs/migrating/flask-cors.md``::
+
+        from wsgi_cors.flask import CORS
+
+        CORS(app, resources={r"/api/*": {"origins": ["https://app.example.com"]}},
+             supports_credentials=True)
     """
 
     def __init__(self, app: Union[Flask, Blueprint, None] = None, **kwargs: Any) -> None:

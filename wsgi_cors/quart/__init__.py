@@ -3,7 +3,7 @@
 Change ``from quart_cors import cors, route_cors, websocket_cors, cors_exempt`` to
 ``from wsgi_cors.quart import cors, route_cors, websocket_cors, cors_exempt``.
 The options, their defaults and the ``QUART_CORS_*`` config keys are Quart-CORS's;
-what differs is listed in the README ("Quart: a drop-in for Quart-CORS").
+what differs is listed in ``docs/migrating/quart-cors.md``.
 """
 
 from .._version import __version__

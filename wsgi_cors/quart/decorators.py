@@ -50,7 +50,13 @@ def route_cors(
     makes the whole invalid answers 500 and logs why. With
     ``provide_automatic_options=True`` the view answers ``OPTIONS`` itself
     (200, ``Allow``, the preflight headers) without running. Its decision wins
-    over ``cors(app)`` and ``cors(blueprint)``, refusals included.
+    over ``cors(app)`` and ``cors(blueprint)``, refusals included. The options
+    are :func:`~wsgi_cors.quart.cors`'s::
+
+        @app.route("/widgets")
+        @route_cors(allow_origin=["https://widgets.example.com"], max_age=600)
+        async def widgets():
+            ...
     """
     keywords = given_options(
         allow_credentials=allow_credentials,
@@ -97,7 +103,12 @@ def websocket_cors(
 
     A refused origin gets 400, as in Quart-CORS. Without ``Origin``: allowed
     under ``"*"``, refused by an allow-list (see :mod:`wsgi_cors.quart.websockets`).
-    ``send_origin_wildcard`` is accepted for Quart-CORS's signature and changes nothing.
+    ``send_origin_wildcard`` is accepted for Quart-CORS's signature and changes nothing::
+
+        @app.websocket("/feed")
+        @websocket_cors(allow_origin=["https://app.example.com"])
+        async def feed():
+            ...
     """
     keywords = given_options(allow_origin=allow_origin, send_origin_wildcard=send_origin_wildcard)
     check_keywords(keywords)

@@ -50,6 +50,16 @@ def cors(
     request arrives; if it makes the whole invalid, requests get 500 and the
     problem is logged. Calling ``cors(app)`` again replaces the HTTP policy
     (the later call wins) and adds a second WebSocket check.
+
+    The options are Quart-CORS's: ``allow_origin`` (default ``"*"``),
+    ``allow_credentials`` (``False``), ``allow_methods`` (every common method),
+    ``allow_headers`` (``"*"``), ``expose_headers`` (none), ``max_age`` (none),
+    ``send_origin_wildcard`` (``True``). What differs from Quart-CORS is in
+    ``docs/migrating/quart-cors.md``::
+
+        from wsgi_cors.quart import cors
+
+        app = cors(app, allow_origin=["https://app.example.com"], allow_credentials=True)
     """
     keywords = given_options(
         allow_credentials=allow_credentials,

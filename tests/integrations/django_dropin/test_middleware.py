@@ -379,11 +379,11 @@ def test_the_middleware_declares_both_modes() -> None:
     )
 
 
-def test_the_readme_settings_enable_cors_through_the_test_client() -> None:
-    from servers.test_gunicorn import readme_block
+def test_the_documented_settings_enable_cors_through_the_test_client() -> None:
+    from servers.test_gunicorn import docs_block
 
     namespace: Dict[str, Any] = {}
-    exec(readme_block("# mysite/settings.py", "python"), namespace)
+    exec(docs_block("# mysite/settings.py", "python"), namespace)
     assert "wsgi_cors.django" in namespace["INSTALLED_APPS"]
     assert namespace["MIDDLEWARE"][0] == "wsgi_cors.django.CorsMiddleware"
     cors = {name: value for name, value in namespace.items() if name.startswith("CORS_")}

@@ -1,6 +1,6 @@
 """wsgi_cors.quart with real Quart apps: Quart-CORS's behaviour, and each fix over it.
 
-Every test named ``test_fix_*`` fails against Quart-CORS 0.8 (the README's
+Every test named ``test_fix_*`` fails against Quart-CORS 0.8 (the docs'
 "Differences from Quart-CORS" table names the same tests).
 """
 

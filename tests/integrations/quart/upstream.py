@@ -12,7 +12,7 @@ from ..upstream_suite import UpstreamSuite
 
 VERSION = "0.8.0"
 
-#: Upstream tests that fail because of a deliberate fix, each with the README's differences
+#: Upstream tests that fail because of a deliberate fix, each with the docs' differences
 #: table row it proves (the row's first words). None today: every upstream test passes.
 EXPECTED_FAILURES: Mapping[str, str] = {}
 

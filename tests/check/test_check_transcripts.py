@@ -1,7 +1,7 @@
-"""The README's "Debugging CORS" transcripts are what ``wsgi-cors check`` prints against the demo.
+"""The transcripts of ``docs/check.md`` are what ``wsgi-cors check`` prints against the demo.
 
-Each ``$ wsgi-cors check ...`` command in a ``text`` block of the README is run
-against a live demo (on free ports, written as 8100 and 8101 in the README),
+Each ``$ wsgi-cors check ...`` command in a ``text`` block of the page is run
+against a live demo (on free ports, written as 8100 and 8101 on the page),
 and its output and exit status must match the block line for line.
 """
 
@@ -17,17 +17,17 @@ import pytest
 from wsgi_cors.cli import main
 from wsgi_cors.demo import Demo
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-README_API_PORT = "8100"
-README_PAGE_PORT = "8101"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "check.md"
+PAGE_API_PORT = "8100"
+PAGE_PAGE_PORT = "8101"
 
 Transcript = Tuple[str, List[str], Optional[int]]
 
 
 def transcripts() -> List[Transcript]:
-    """(command, expected output lines, expected exit status or None) for each README command."""
+    """(command, expected output lines, expected exit status or None) for each command on the page."""
     found: List[Transcript] = []
-    for block in re.findall(r"```text\n(.*?)```", README.read_text(), re.S):
+    for block in re.findall(r"```text\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S):
         lines = block.splitlines()
         index = 0
         while index < len(lines):
@@ -57,14 +57,14 @@ def demo() -> Iterator[Demo]:
         yield running
 
 
-def test_the_readme_has_transcripts() -> None:
+def test_the_page_has_transcripts() -> None:
     assert len(transcripts()) >= 2
 
 
 @pytest.mark.parametrize(
     ("command", "expected", "status"), transcripts(), ids=lambda value: str(value)[:60]
 )
-def test_readme_transcript(
+def test_transcript(
     demo: Demo,
     capsys: pytest.CaptureFixture[str],
     command: str,
@@ -73,15 +73,15 @@ def test_readme_transcript(
 ) -> None:
     api_port = demo.api_origin.rsplit(":", 1)[1]
     page_port = demo.page_origin.rsplit(":", 1)[1]
-    live = command.replace(f":{README_API_PORT}", f":{api_port}").replace(
-        f":{README_PAGE_PORT}", f":{page_port}"
+    live = command.replace(f":{PAGE_API_PORT}", f":{api_port}").replace(
+        f":{PAGE_PAGE_PORT}", f":{page_port}"
     )
     exit_status = main(shlex.split(live)[1:])
     output = capsys.readouterr().out
-    output = output.replace(f":{api_port}", f":{README_API_PORT}").replace(
-        f":{page_port}", f":{README_PAGE_PORT}"
+    output = output.replace(f":{api_port}", f":{PAGE_API_PORT}").replace(
+        f":{page_port}", f":{PAGE_PAGE_PORT}"
     )
     assert output.splitlines() == expected
-    if status is None:  # no "$ echo $?" in the README: the verdict line says it
+    if status is None:  # no "$ echo $?" on the page: the verdict line says it
         status = 0 if expected[0].startswith("ALLOWED") else 1
     assert exit_status == status
