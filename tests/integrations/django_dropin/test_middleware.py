@@ -391,5 +391,8 @@ def test_the_documented_settings_enable_cors_through_the_test_client() -> None:
         origin = cors["CORS_ALLOWED_ORIGINS"][0]
         response = client().get("/api/items", HTTP_ORIGIN=origin)
         assert response[ACAO] == origin
-        assert response["Access-Control-Allow-Credentials"] == "true"
-        assert ACAO not in client().get("/public/items", HTTP_ORIGIN=origin)
+        assert response["Vary"] == "origin"
+        assert ACAO not in client().get("/api/items", HTTP_ORIGIN=OTHER)
+        preflight_answer = client().options("/api/items", **preflight(origin))
+        assert preflight_answer.status_code == 200
+        assert preflight_answer[ACAO] == origin
