@@ -74,6 +74,7 @@ PACKAGES = (
     "flask-cors",
     "Django",
     "django-cors-headers",
+    "asgiref",
     "starlette",
 )
 PYPERF_METADATA = ("python_version", "cpu_model_name", "cpu_count", "platform", "perf_version")
