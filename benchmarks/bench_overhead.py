@@ -25,6 +25,8 @@ printed here are the overheads.
 
 Before anything is timed every stack is built and checked (``sanity.py``): the bare app sends no
 CORS headers, the wrapped one allows and refuses what the policy says. A failure stops the run.
+Each case's function calls per request, bare and wrapped, are counted then too (``calls.py``;
+``--no-calls`` skips it) and written beside the times (``plus_calls``).
 Any pyperf option works (``-p``, ``-n``, ``-w``, ``--rigorous``, ``-o raw.json`` for pyperf's
 raw suite); ``--only REGEX`` runs the benchmarks whose ``scenario/stack`` name matches.
 """
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pyperf
+from calls import count_pair
 from harness import CLOCKS, paired_round
 from report import format_table
 from sanity import check_pair
@@ -58,6 +61,10 @@ DEFAULT_PROCESSES = 6
 DEFAULT_VALUES = 4
 DEFAULT_MIN_TIME = 0.05
 FAST_MIN_TIME = 0.025
+#: Families whose paired rounds last this many times ``--min-time``. A request through
+#: Django's ``ASGIHandler`` starts and joins worker threads, which makes single requests vary
+#: by hundreds of microseconds; longer rounds average more of them.
+ROUND_SCALE_BY_FAMILY: Dict[str, int] = {"django-asgi": 20}
 PACKAGES = (
     "wsgi_cors",
     "pyperf",
@@ -67,6 +74,7 @@ PACKAGES = (
     "flask-cors",
     "Django",
     "django-cors-headers",
+    "asgiref",
     "starlette",
 )
 PYPERF_METADATA = ("python_version", "cpu_model_name", "cpu_count", "platform", "perf_version")
@@ -93,6 +101,7 @@ class Prepared:
     verdict: str
     approx_bare_ns: float
     approx_wrapped_ns: float
+    calls: Dict[str, Any]
 
 
 def baseline_commit() -> Optional[str]:
@@ -168,8 +177,9 @@ def calibrate(pair: Pair, min_time: float) -> Tuple[int, float, float]:
     return loops, bare / calls * 1e9, wrapped / calls * 1e9
 
 
-def prepare(cases: List[Case], min_time: float) -> Dict[str, Prepared]:
-    """Build, check (every request) and calibrate every case; stop at the first failure.
+def prepare(cases: List[Case], min_time: float, calls: bool = True) -> Dict[str, Prepared]:
+    """Build, check (every request), calibrate and (with ``calls``) count the function calls
+    of every case; stop at the first failure.
 
     Calibration uses the wall clock: a round should last about ``min_time`` of real time.
     """
@@ -183,10 +193,13 @@ def prepare(cases: List[Case], min_time: float) -> Dict[str, Prepared]:
             every_request=True,
             require_vary=case.stack.vary_on_refusal,
         )
-        loops, bare_ns, wrapped_ns = calibrate(pair, min_time)
-        prepared[case.name] = Prepared(loops, verdict, bare_ns, wrapped_ns)
+        scale = ROUND_SCALE_BY_FAMILY.get(case.stack.family, 1)
+        loops, bare_ns, wrapped_ns = calibrate(pair, min_time * scale)
+        counts = count_pair(pair, case.scenario) if calls else {}
+        prepared[case.name] = Prepared(loops, verdict, bare_ns, wrapped_ns, counts)
+        plus = f" +calls={counts['plus_calls']:g}" if counts else ""
         print(
-            f"checked [{index:3}/{len(cases)}] {case.name:42} {verdict:15} loops={loops}",
+            f"checked [{index:3}/{len(cases)}] {case.name:42} {verdict:15} loops={loops}{plus}",
             flush=True,
         )
     return prepared
@@ -274,7 +287,7 @@ def run_manager(runner: pyperf.Runner, cases: List[Case], na: List[Tuple[Case, s
         args.min_time = FAST_MIN_TIME
     started = time.time()
     source_at_start = source_revision()
-    prepared = prepare(cases, args.min_time)
+    prepared = prepare(cases, args.min_time, calls=not args.no_calls)
     records: List[Dict[str, Any]] = []
     machine: Dict[str, Any] = {}
     for index, case in enumerate(cases, 1):
@@ -284,6 +297,7 @@ def run_manager(runner: pyperf.Runner, cases: List[Case], na: List[Tuple[Case, s
         record = {**case_record(case), "status": "ok", "loops": prep.loops}
         record.update(verdict=prep.verdict, approx_bare_ns=round(prep.approx_bare_ns, 1))
         record.update(approx_wrapped_ns=round(prep.approx_wrapped_ns, 1))
+        record.update(prep.calls)
         record.update({k: v for k, v in result.items() if k != "pyperf_metadata"})
         records.append(record)
         print(
@@ -311,6 +325,7 @@ def run_manager(runner: pyperf.Runner, cases: List[Case], na: List[Tuple[Case, s
             "values_per_process": args.values,
             "warmups": args.warmups,
             "min_time_s": args.min_time,
+            "round_scale_by_family": ROUND_SCALE_BY_FAMILY,
             "pair_offset_s": PAIR_OFFSET_S,
             "clock": args.clock,
         },
@@ -350,6 +365,11 @@ def main() -> None:
     )
     runner.argparser.add_argument(
         "--only", default=None, help="time only the scenario/stack names matching this regex"
+    )
+    runner.argparser.add_argument(
+        "--no-calls",
+        action="store_true",
+        help="do not count the function calls per request (calls.py) before timing",
     )
     runner.argparser.add_argument(
         "--clock",

@@ -11,6 +11,9 @@ plain ``CORSMiddleware`` for the plain-WSGI peers, ``wsgi_cors.asgi.CORSMiddlewa
 Starlette; results files from before it name the WSGI ``CORSMiddleware``). A ratio whose
 divisor is zero or negative means nothing and is shown as ``n/m``; a negative overhead (the
 stack is faster with CORS, or the overhead is lost in noise) as ``< 0``.
+
+"+calls" is the wrapped app's function calls per request minus the bare app's (``calls.py``;
+results files from before it have none, shown as empty cells).
 """
 
 from __future__ import annotations
@@ -74,12 +77,22 @@ def ratios_for(results: Results, scenario: str, stack: Dict[str, Any]) -> Tuple[
     return x_floor, versus
 
 
+def plus_calls(record: Optional[Record]) -> str:
+    """The "+calls" cell: ``+65``, or ``+85.9`` with its spread where batches differed."""
+    if record is None or record.get("status") != "ok" or "plus_calls" not in record:
+        return ""
+    low, high = record["plus_calls_min"], record["plus_calls_max"]
+    if abs(high - low) < 1e-6 and abs(low - round(low)) < 1e-6:
+        return f"{record['plus_calls']:+,.0f}"
+    return f"{record['plus_calls']:+,.1f} ({low:+,.1f} to {high:+,.1f})"
+
+
 def format_table(results: Results) -> str:
-    """The long table: every scenario and stack, with overhead, quartiles and ratios."""
+    """The long table: every scenario and stack, with overhead, quartiles, ratios and +calls."""
     cases = index(results)
     head = (
         f"{'scenario':26} {'stack':32} {'overhead ns':>12} {'IQR ns':>21} "
-        f"{'x floor':>8} {'peer/ours':>9}  verdict"
+        f"{'x floor':>8} {'peer/ours':>9} {'+calls':>8}  verdict"
     )
     lines = [head, "-" * len(head)]
     for scenario in results["scenarios"]:
@@ -98,7 +111,7 @@ def format_table(results: Results) -> str:
             shown = record["verdict"] if scenario["group"] == HOSTILE_GROUP else ""
             lines.append(
                 f"{scenario['title']:26} {stack['label']:32} {ns(record['overhead_ns']):>12} "
-                f"{iqr:>21} {x_floor:>8} {versus:>9}  {shown}".rstrip()
+                f"{iqr:>21} {x_floor:>8} {versus:>9} {plus_calls(record):>8}  {shown}".rstrip()
             )
         if any(record is not None for _, record in records):
             lines.append("")
@@ -162,6 +175,52 @@ def markdown_ratios(results: Results) -> str:
     return _markdown(["scenario", *(title for _, _, title in columns)], rows)
 
 
+def markdown_detail(results: Results) -> str:
+    """One row per scenario and stack: overhead, IQR, +calls (and the bare app's calls), and a
+    peer's overhead and +calls against its ``ours`` stack's."""
+    cases = index(results)
+    keys = measured_stacks(results)
+    stacks = {stack["key"]: stack for stack in results["stacks"]}
+    rows = []
+    for scenario in measured_scenarios(results):
+        for key in keys:
+            record = cases.get((scenario["key"], key))
+            if overhead(record) is None:
+                continue
+            assert record is not None
+            ours_key = stacks[key]["ours"]
+            ours = cases.get((scenario["key"], ours_key)) if ours_key else None
+            versus = calls_versus = ""
+            if ours_key:
+                versus = ratio(overhead(record), overhead(ours))
+                if ours is not None and "plus_calls" in record and "plus_calls" in ours:
+                    calls_versus = ratio(record["plus_calls"], ours["plus_calls"])
+            bare_calls = f"{record['calls_bare']:,.0f}" if "calls_bare" in record else ""
+            rows.append(
+                [
+                    scenario["title"],
+                    f"`{key}`",
+                    ns(overhead(record)),
+                    f"{ns(record['q1_ns'])} to {ns(record['q3_ns'])}",
+                    plus_calls(record),
+                    bare_calls,
+                    versus,
+                    calls_versus,
+                ]
+            )
+    header = [
+        "scenario",
+        "stack",
+        "overhead ns",
+        "IQR ns",
+        "+calls",
+        "bare calls",
+        "÷ ours (ns)",
+        "÷ ours (+calls)",
+    ]
+    return _markdown(header, rows)
+
+
 def markdown_verdicts(results: Results) -> str:
     """Hostile preflights: what each stack answered (``allowed`` or ``refused (status)``)."""
     cases = index(results)
@@ -183,8 +242,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="?", default=str(Path(__file__).with_name("results.json")))
     parser.add_argument("--markdown", action="store_true", help="markdown tables")
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="one markdown row per scenario and stack, with IQR and +calls",
+    )
     args = parser.parse_args()
     results = load(args.results)
+    if args.detail:
+        print(markdown_detail(results))
+        return
     if not args.markdown:
         print(format_table(results), end="")
         return

@@ -1,12 +1,13 @@
 """Every stack measured, each built twice per scenario: without CORS (bare) and with it.
 
 Families share their bare app: ``wsgi`` (a trivial WSGI app), ``flask`` (a one-route Flask
-app), ``django`` (Django's ``WSGIHandler`` with one view and no middleware) and ``asgi`` (a
-trivial ASGI app). Each family has its floor (:data:`FLOOR_BY_FAMILY`): ``floor`` for the WSGI
-families, ``asgi-floor`` for ``asgi``. Each stack turns the scenario's
-:class:`~scenarios.OriginPolicy` into its own configuration: stacks without subdomain wildcards
-get the wildcard's regular-expression form; a stack that cannot express a scenario at all says
-why (:func:`unsupported`).
+app), ``django`` (Django's ``WSGIHandler`` with one view and no middleware), ``asgi`` (a
+trivial ASGI app) and ``django-asgi`` (Django's ``ASGIHandler`` with one async view and no
+middleware, driven on an event loop: ``harness.LoopASGITimer``). Each family has its floor
+(:data:`FLOOR_BY_FAMILY`): ``floor`` for the WSGI families, ``asgi-floor`` for the ASGI ones.
+Each stack turns the scenario's :class:`~scenarios.OriginPolicy` into its own configuration:
+stacks without subdomain wildcards get the wildcard's regular-expression form; a stack that
+cannot express a scenario at all says why (:func:`unsupported`).
 
 Frameworks and peers are imported only when a stack that needs them is built.
 """
@@ -26,6 +27,7 @@ from harness import (
     ASGIApp,
     ASGITimer,
     Environ,
+    LoopASGITimer,
     Response,
     StartResponse,
     Timer,
@@ -34,6 +36,7 @@ from harness import (
     make_environ,
     make_scope,
     probe_asgi,
+    probe_asgi_loop,
     probe_wsgi,
 )
 from scenarios import (
@@ -73,6 +76,7 @@ FLOOR_BY_FAMILY: Dict[str, str] = {
     "flask": "floor",
     "django": "floor",
     "asgi": "asgi-floor",
+    "django-asgi": "asgi-floor",
 }
 
 STACKS: Tuple[Stack, ...] = (
@@ -83,11 +87,21 @@ STACKS: Tuple[Stack, ...] = (
     Stack("flask+wsgi_cors", "Flask + wsgi_cors.flask", "flask", vary_on_refusal=True),
     Stack("flask-cors", "Flask + Flask-CORS", "flask", ours="flask+wsgi_cors"),
     Stack("django+wsgi_cors", "Django + CORSMiddleware", "django", vary_on_refusal=True),
-    Stack("django-cors-headers", "Django + django-cors-headers", "django", ours="django+wsgi_cors"),
+    Stack("django+dropin", "Django + wsgi_cors.django", "django", vary_on_refusal=True),
+    Stack("django-cors-headers", "Django + django-cors-headers", "django", ours="django+dropin"),
     Stack("asgi", "wsgi_cors.asgi.CORSMiddleware", "asgi", vary_on_refusal=True),
     Stack("asgi-baseline", "asgi CORSMiddleware at the baseline commit", "asgi", ours="asgi"),
     Stack("asgi-floor", "ASGI floor shim", "asgi", ours="asgi", vary_on_refusal=True),
     Stack("starlette", "Starlette CORSMiddleware", "asgi", ours="asgi"),
+    Stack(
+        "django-asgi+dropin", "Django ASGI + wsgi_cors.django", "django-asgi", vary_on_refusal=True
+    ),
+    Stack(
+        "django-asgi-cors-headers",
+        "Django ASGI + django-cors-headers",
+        "django-asgi",
+        ours="django-asgi+dropin",
+    ),
 )
 STACKS_BY_KEY: Dict[str, Stack] = {stack.key: stack for stack in STACKS}
 
@@ -273,6 +287,8 @@ def flask_app() -> Any:
 
 
 _DJANGO_URLCONF = "bench_django_urls"
+#: The path of the async view, which the ``django-asgi`` family requests (``/`` is sync).
+DJANGO_ASYNC_PATH = "/async"
 
 
 def _django_view(request: Any) -> Any:
@@ -281,8 +297,15 @@ def _django_view(request: Any) -> Any:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
+async def _django_async_view(request: Any) -> Any:
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
 def setup_django() -> None:
-    """Configure Django in process once: one view at ``/``, no apps, no database."""
+    """Configure Django in process once: a sync view at ``/`` and an async one at
+    :data:`DJANGO_ASYNC_PATH`; no apps, no database."""
     from django.conf import settings
 
     if settings.configured:
@@ -291,7 +314,10 @@ def setup_django() -> None:
     from django.urls import path
 
     urls = types.ModuleType(_DJANGO_URLCONF)
-    urls.urlpatterns = [path("", _django_view)]  # type: ignore[attr-defined]
+    urls.urlpatterns = [  # type: ignore[attr-defined]
+        path("", _django_view),
+        path(DJANGO_ASYNC_PATH.lstrip("/"), _django_async_view),
+    ]
     sys.modules[_DJANGO_URLCONF] = urls
     settings.configure(
         DEBUG=False,
@@ -319,6 +345,46 @@ def django_handler(middleware: List[str]) -> WSGIApp:
     finally:
         settings.MIDDLEWARE = []
     return handler
+
+
+def django_asgi_handler(middleware: List[str]) -> ASGIApp:
+    """A new ``ASGIHandler`` that loads ``middleware`` (read from settings when built)."""
+    setup_django()
+    from django.conf import settings
+    from django.core.handlers.asgi import ASGIHandler
+
+    settings.MIDDLEWARE = middleware
+    try:
+        handler: ASGIApp = ASGIHandler()
+    finally:
+        settings.MIDDLEWARE = []
+    return handler
+
+
+#: The two middlewares that read the ``CORS_*`` settings, by stack.
+CORS_SETTINGS_MIDDLEWARE: Dict[str, str] = {
+    "django+dropin": "wsgi_cors.django.CorsMiddleware",
+    "django-cors-headers": "corsheaders.middleware.CorsMiddleware",
+    "django-asgi+dropin": "wsgi_cors.django.CorsMiddleware",
+    "django-asgi-cors-headers": "corsheaders.middleware.CorsMiddleware",
+}
+
+
+def apply_django_cors_settings(origins: OriginPolicy) -> None:
+    """Set the ``CORS_*`` settings of ``origins`` and announce each change.
+
+    django-cors-headers reads its settings on every request. ``wsgi_cors.django`` validates
+    them once and rebuilds its policies when Django's ``setting_changed`` signal names a
+    ``CORS_*`` setting (what ``override_settings`` sends); ``setattr`` alone sends nothing, so
+    the signal is sent here, as ``override_settings`` would.
+    """
+    setup_django()
+    from django.conf import settings
+    from django.core.signals import setting_changed
+
+    for name, value in django_cors_settings(origins).items():
+        setattr(settings, name, value)
+        setting_changed.send(sender=type(settings), setting=name, value=value, enter=True)
 
 
 # --- wrapped apps ---------------------------------------------------------------------------
@@ -365,20 +431,17 @@ def _wrap_flask(stack_key: str, origins: OriginPolicy) -> Tuple[WSGIApp, WSGIApp
 def _wrap_django(stack_key: str, origins: OriginPolicy) -> Tuple[WSGIApp, WSGIApp]:
     """Bare and wrapped apps of the ``django`` family.
 
-    django-cors-headers reads its settings on every request, so they are set here and stay
-    set; a process builds one Django pair at a time.
+    The ``CORS_*`` settings are process-wide: they are set here and stay set, so a process
+    uses one Django pair at a time (the one built last).
     """
     bare = django_handler([])
     if stack_key == "django+wsgi_cors":
         from wsgi_cors import CORSMiddleware
 
         return bare, CORSMiddleware(django_handler([]), **wsgi_cors_options(origins))
-    if stack_key == "django-cors-headers":
-        from django.conf import settings
-
-        for name, value in django_cors_settings(origins).items():
-            setattr(settings, name, value)
-        return bare, django_handler(["corsheaders.middleware.CorsMiddleware"])
+    if stack_key in CORS_SETTINGS_MIDDLEWARE:
+        apply_django_cors_settings(origins)
+        return bare, django_handler([CORS_SETTINGS_MIDDLEWARE[stack_key]])
     raise KeyError(stack_key)
 
 
@@ -421,6 +484,33 @@ def _asgi_pair(
     )
 
 
+def _django_asgi_pair(
+    stack_key: str,
+    origins: OriginPolicy,
+    requests: Tuple[Request, ...],
+    clock: Callable[[], float],
+) -> Pair:
+    """The ``django-asgi`` family: bare and wrapped ``ASGIHandler``, on this process's loop.
+
+    The requests go to the async view, so the middleware runs in async mode; the settings
+    stay set, as for :func:`_wrap_django`.
+    """
+    if stack_key not in CORS_SETTINGS_MIDDLEWARE:
+        raise KeyError(stack_key)
+    apply_django_cors_settings(origins)
+    bare = django_asgi_handler([])
+    wrapped = django_asgi_handler([CORS_SETTINGS_MIDDLEWARE[stack_key]])
+    scopes = [make_scope(request, DJANGO_ASYNC_PATH) for request in requests]
+    return Pair(
+        bare=LoopASGITimer(bare, scopes, clock),
+        wrapped=LoopASGITimer(wrapped, scopes, clock),
+        probe_bare=lambda request: probe_asgi_loop(bare, make_scope(request, DJANGO_ASYNC_PATH)),
+        probe_wrapped=lambda request: probe_asgi_loop(
+            wrapped, make_scope(request, DJANGO_ASYNC_PATH)
+        ),
+    )
+
+
 _WSGI_FAMILIES = {"wsgi": _wrap_wsgi, "flask": _wrap_flask, "django": _wrap_django}
 
 
@@ -429,6 +519,8 @@ def build_pair(stack: Stack, scenario: Scenario, clock: Callable[[], float] = pe
     probes."""
     if stack.family == "asgi":
         return _asgi_pair(stack.key, scenario.origins, scenario.requests, clock)
+    if stack.family == "django-asgi":
+        return _django_asgi_pair(stack.key, scenario.origins, scenario.requests, clock)
     bare, wrapped = _WSGI_FAMILIES[stack.family](stack.key, scenario.origins)
     environs = [make_environ(request) for request in scenario.requests]
     copy_environ = stack.family != "wsgi"
