@@ -268,17 +268,24 @@ def _add_headers(
 ) -> None:
     """Add the CORS headers; merge ``Vary``; leave a view's own CORS headers alone."""
     headers = response.headers
-    own = ACCESS_CONTROL_ALLOW_ORIGIN in headers
+    # One pass over the names the response has: a membership test on Django's
+    # case-insensitive headers raises and catches a KeyError for each name that is absent.
+    present = {name.lower() for name in headers}
+    own = _ALLOW_ORIGIN_KEY in present
     if own:
         _report_other_layer(request)
     for name, value in added:
         if name == VARY:
-            if VARY in headers:
+            if _VARY_KEY in present:
                 patch_vary_headers(response, _vary_tokens(value))
             else:
                 headers[VARY] = value
         elif not own:
             headers[name] = value
+
+
+_ALLOW_ORIGIN_KEY = ACCESS_CONTROL_ALLOW_ORIGIN.lower()
+_VARY_KEY = VARY.lower()
 
 
 def _vary_tokens(value: str) -> List[str]:
