@@ -80,7 +80,12 @@ _REFUSED_WEBSOCKET_HEADERS = [
     (b"content-length", str(len(_REFUSED_WEBSOCKET_BODY)).encode("ascii")),
 ]
 _MERGED_NAMES = frozenset({BYTES_FORMS.vary, BYTES_FORMS.allow_origin})
-_MERGED_LENGTHS = frozenset(len(name) for name in _MERGED_NAMES)
+#: The spellings of those names an app may send: ASGI requires lower-case names; the
+#: capitalised and upper-case forms of non-conforming apps are caught too (a set lookup per
+#: header, where lower-casing each name cost a call).
+_MERGED_SPELLINGS = frozenset(
+    form for name in _MERGED_NAMES for form in (name, name.title(), name.upper())
+)
 
 
 class CORSMiddleware:
@@ -257,19 +262,19 @@ class CORSMiddleware:
         ) -> None:
             if message["type"] == "http.response.start" and ALREADY_HANDLED_KEY not in scope:
                 app_headers = message.get("headers", ())
-                if not isinstance(app_headers, (list, tuple)):
-                    app_headers = list(app_headers)  # any other iterable can be read only once
+                if type(app_headers) is not list:
+                    app_headers = list(app_headers)  # a tuple, or an iterable readable once
                 # Only a response that sets Vary or Access-Control-Allow-Origin itself needs
                 # the merge.
                 for name, _ in app_headers:
-                    if len(name) in _MERGED_LENGTHS and name.lower() in _MERGED_NAMES:
+                    if name in _MERGED_SPELLINGS:
                         if not middleware._other_layer_reported:
                             middleware._report_other_layer(app_headers, scope)
                         headers = add_cors_headers(list(app_headers), added, BYTES_FORMS)
                         break
                 else:
                     headers = [*app_headers, *added]
-                message = dict(message)
+                message = message.copy() if type(message) is dict else dict(message)
                 message["headers"] = headers
             await send(message)
 

@@ -168,6 +168,27 @@ def test_the_apps_header_list_is_never_mutated() -> None:
     assert app_headers == [(b"content-type", b"text/plain"), (b"vary", b"accept")]
 
 
+@pytest.mark.parametrize(
+    ("vary", "allow_origin"),
+    [(b"vary", b"access-control-allow-origin"), (b"Vary", b"Access-Control-Allow-Origin")],
+    ids=["lower-case, as ASGI requires", "capitalised, from a non-conforming app"],
+)
+def test_the_apps_own_vary_and_allow_origin_are_merged_not_repeated(
+    vary: bytes, allow_origin: bytes
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(vary, b"Accept-Encoding"), (allow_origin, b"https://mine.example")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    sent = run(call(CORSMiddleware(app, **STRICT), scope(origin=ALLOWED)))
+    names = [name.lower() for name, _ in sent[0]["headers"]]
+    assert names.count(b"vary") == 1
+    assert names.count(b"access-control-allow-origin") == 1
+    (merged,) = [value for name, value in sent[0]["headers"] if name.lower() == b"vary"]
+    assert merged == b"Accept-Encoding, Origin"
+
+
 def test_a_preflight_is_answered_without_calling_the_app() -> None:
     calls: List[Any] = []
 
