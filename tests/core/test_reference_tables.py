@@ -17,9 +17,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import pytest
+from docs_modules import load_docs_module
 
 from wsgi_cors import ALL_METHODS, CODES, CORSConfig, CORSMiddleware
 from wsgi_cors.core.config import DEFAULTS, OPTION_DOCS, OPTION_NAMES
@@ -28,17 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 OPTIONS_PAGE = ROOT / "docs" / "options.md"
 
 
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"docs_{name}", ROOT / "docs" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _rendered() -> str:
-    return str(_load("hooks").render_page(OPTIONS_PAGE.read_text(encoding="utf-8"), "options.md"))
+    return str(
+        load_docs_module("hooks").render_page(
+            OPTIONS_PAGE.read_text(encoding="utf-8"), "options.md"
+        )
+    )
 
 
 def _rows(text: str, first_column: str) -> Dict[str, List[str]]:
@@ -87,7 +83,7 @@ def test_the_problem_codes_are_every_code() -> None:
 
 
 def test_the_tables_script_prints_the_same_tables() -> None:
-    tables = _load("tables")
+    tables = load_docs_module("tables")
     for name in ("options", "codes"):
         result = subprocess.run(
             [sys.executable, str(ROOT / "docs" / "tables.py"), name],

@@ -20,7 +20,6 @@ the checks below, or by the test module named for it; a block nobody checks fail
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 import shlex
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
+from docs_modules import load_docs_module
 
 from wsgi_cors import CORSMiddleware
 from wsgi_cors.cli import build_parser
@@ -40,16 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 
-def _hooks() -> Any:
-    spec = importlib.util.spec_from_file_location("wsgi_cors_docs_hooks", DOCS / "hooks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-HOOKS = _hooks()
+HOOKS = load_docs_module("hooks")
 
 
 def pages() -> Dict[str, str]:
