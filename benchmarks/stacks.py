@@ -335,30 +335,29 @@ def setup_django() -> None:
 
 def django_handler(middleware: List[str]) -> WSGIApp:
     """A new ``WSGIHandler`` that loads ``middleware`` (read from settings when built)."""
-    setup_django()
-    from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
 
-    settings.MIDDLEWARE = middleware
-    try:
-        handler: WSGIApp = WSGIHandler()
-    finally:
-        settings.MIDDLEWARE = []
+    handler: WSGIApp = _django_handler_with(WSGIHandler, middleware)
     return handler
 
 
 def django_asgi_handler(middleware: List[str]) -> ASGIApp:
     """A new ``ASGIHandler`` that loads ``middleware`` (read from settings when built)."""
+    from django.core.handlers.asgi import ASGIHandler
+
+    handler: ASGIApp = _django_handler_with(ASGIHandler, middleware)
+    return handler
+
+
+def _django_handler_with(handler_class: Any, middleware: List[str]) -> Any:
     setup_django()
     from django.conf import settings
-    from django.core.handlers.asgi import ASGIHandler
 
     settings.MIDDLEWARE = middleware
     try:
-        handler: ASGIApp = ASGIHandler()
+        return handler_class()
     finally:
         settings.MIDDLEWARE = []
-    return handler
 
 
 #: The two middlewares that read the ``CORS_*`` settings, by stack.
