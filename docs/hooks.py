@@ -5,6 +5,8 @@ A page writes a placeholder on a line of its own; :func:`render_page` replaces i
 * ``<!-- options-table -->``: the options reference, from ``CORSConfig``'s fields
   (:func:`tables.options_table`);
 * ``<!-- codes-table -->``: every problem code (:func:`tables.codes_table`);
+* ``<!-- django-checks-table -->``: the Django drop-in's system check ids
+  (:func:`tables.django_checks_table`);
 * ``<!-- include PATH -->``: the repository file ``PATH`` (``CHANGELOG.md``, ``SECURITY.md``,
   ``benchmarks/README.md``), with ``drop-title`` to leave out its first-level heading and
   ``shift=N`` to move its headings N levels down. Its relative links and images are rewritten
@@ -85,6 +87,7 @@ def render_page(markdown: str, page: str) -> str:
     """``markdown`` (the source of the page ``page``) with every placeholder filled in."""
     markdown = markdown.replace("<!-- options-table -->", options_table())
     markdown = markdown.replace("<!-- codes-table -->", codes_table())
+    markdown = markdown.replace("<!-- django-checks-table -->", _tables().django_checks_table())
     return _INCLUDE.sub(lambda m: include(m.group("path"), m.group("flags"), page), markdown)
 
 

@@ -2,11 +2,13 @@
 
 The options table comes from :class:`wsgi_cors.CORSConfig`'s fields (name,
 default, documentation); the problem-codes table from
-:data:`wsgi_cors.CODES`. Nothing else keeps either list: the site's hook
-(``docs/hooks.py``) puts them into ``docs/options.md`` when the site is built.
+:data:`wsgi_cors.CODES`; the Django system checks from ``CHECK_IDS``. Nothing else keeps
+these lists: the site's hook (``docs/hooks.py``) puts them into the pages when the site is
+built.
 
     python docs/tables.py options    # print the options table (Markdown)
     python docs/tables.py codes      # print the problem-codes table
+    python docs/tables.py django-checks  # the Django drop-in's system check ids
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 from typing import Callable, Dict
 
 from wsgi_cors import ALL_METHODS, CODES
+from wsgi_cors.compat.django_cors_headers import CHECK_IDS, WARNING_MEANINGS
 from wsgi_cors.core.config import DEFAULTS, OPTION_DOCS, OPTION_NAMES
 
 
@@ -42,7 +45,24 @@ def codes_table() -> str:
     return "\n".join(rows)
 
 
-TABLES: Dict[str, Callable[[], str]] = {"options": options_table, "codes": codes_table}
+def django_checks_table() -> str:
+    """The Django drop-in's system check ids, what each reports, and what it replaces."""
+    rows = ["| id | reports | replaces |", "|---|---|---|"]
+    rows += [
+        f"| `{check_id}` | {CODES[code]} | {replaces or 'new'} |"
+        for code, (check_id, replaces) in sorted(CHECK_IDS.items(), key=lambda item: item[1][0])
+    ]
+    rows += [
+        f"| `{check_id}` | {meaning} | new |" for check_id, meaning in WARNING_MEANINGS.items()
+    ]
+    return "\n".join(rows)
+
+
+TABLES: Dict[str, Callable[[], str]] = {
+    "options": options_table,
+    "codes": codes_table,
+    "django-checks": django_checks_table,
+}
 
 
 def main() -> int:

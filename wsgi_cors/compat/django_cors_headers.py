@@ -379,3 +379,44 @@ def unknown_setting_problems(settings: DjangoSettings) -> List[Problem]:
             )
         )
     return problems
+
+
+#: System check ids, by problem code: ``(id, the django-cors-headers ids it replaces)``.
+#: Errors for what the middleware refuses to start with, warnings for what it ignores.
+CHECK_IDS: Mapping[str, Tuple[str, str]] = {
+    "wrong-type": ("wsgi_cors.E001", "corsheaders.E001, E002, E006, E007, E008, E009"),
+    "not-a-boolean": ("wsgi_cors.E002", "corsheaders.E003, E005, E015"),
+    "max-age-invalid": ("wsgi_cors.E003", "corsheaders.E004"),
+    "origin-no-scheme": ("wsgi_cors.E004", "corsheaders.E013"),
+    "origin-has-path": ("wsgi_cors.E005", "corsheaders.E014"),
+    "origin-invalid": ("wsgi_cors.E006", "corsheaders.E013"),
+    "origin-bad-port": ("wsgi_cors.E007", ""),
+    "origin-non-ascii-host": ("wsgi_cors.E008", ""),
+    "origin-looks-like-regex": ("wsgi_cors.E009", ""),
+    "origin-bad-wildcard": ("wsgi_cors.E010", ""),
+    "origin-star-with-others": ("wsgi_cors.E011", "corsheaders.E013"),
+    "credentials-with-any-origin": ("wsgi_cors.E012", ""),
+    "null-with-credentials": ("wsgi_cors.E013", ""),
+    "expose-star-with-credentials": ("wsgi_cors.E014", ""),
+    "method-invalid": ("wsgi_cors.E015", ""),
+    "method-forbidden": ("wsgi_cors.E016", ""),
+    "header-invalid": ("wsgi_cors.E017", ""),
+    "star-in-list": ("wsgi_cors.E018", ""),
+    "regex-invalid": ("wsgi_cors.E019", ""),
+    "bytes-pattern": ("wsgi_cors.E020", ""),
+    "methods-empty": ("wsgi_cors.E021", ""),
+    "setting-removed": ("wsgi_cors.E022", "corsheaders.E012, E013"),
+    "origins-empty": ("wsgi_cors.E023", ""),
+    "unknown-option": ("wsgi_cors.W001", ""),
+}
+#: A regular expression that django-cors-headers matched as a prefix, now matched in full.
+PREFIX_REGEX_ID = "wsgi_cors.W002"
+#: ``"file://"`` in the allowed origins: ignored.
+FILE_ORIGIN_ID = "wsgi_cors.W003"
+#: What the two warnings that are not problem codes mean.
+WARNING_MEANINGS: Mapping[str, str] = {
+    PREFIX_REGEX_ID: "An origin regular expression that does not end with `$`: django-cors-headers "
+    "matched it from the start only, wsgi_cors matches the whole origin.",
+    FILE_ORIGIN_ID: '`"file://"` in `CORS_ALLOWED_ORIGINS`: ignored (it is not an origin; browsers '
+    "send `null` from local files).",
+}

@@ -1,21 +1,25 @@
 """System checks for the CORS settings (``manage.py check``; tag ``security``).
 
 Each mistake is reported with an id in the ``wsgi_cors`` namespace and a hint that names the
-setting and the fix. :data:`CHECK_IDS` lists the ids by problem code, with the
-django-cors-headers check each one replaces (add those to ``SILENCED_SYSTEM_CHECKS`` no more).
+setting and the fix. ``CHECK_IDS`` (in :mod:`wsgi_cors.compat.django_cors_headers`, which the
+documentation renders as a table) lists the ids by problem code, with the django-cors-headers
+check each one replaces.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from ..compat.django_cors_headers import (
+    CHECK_IDS,
     FILE_ORIGIN,
+    FILE_ORIGIN_ID,
+    PREFIX_REGEX_ID,
     DjangoSettings,
     read_settings,
     translate,
@@ -23,37 +27,6 @@ from ..compat.django_cors_headers import (
 )
 from ..core.problems import ConfigError, Problem
 
-#: Problem code -> (check id, the django-cors-headers ids it replaces, or "" for a new check).
-CHECK_IDS: Mapping[str, Tuple[str, str]] = {
-    "wrong-type": ("wsgi_cors.E001", "corsheaders.E001, E002, E006, E007, E008, E009"),
-    "not-a-boolean": ("wsgi_cors.E002", "corsheaders.E003, E005, E015"),
-    "max-age-invalid": ("wsgi_cors.E003", "corsheaders.E004"),
-    "origin-no-scheme": ("wsgi_cors.E004", "corsheaders.E013"),
-    "origin-has-path": ("wsgi_cors.E005", "corsheaders.E014"),
-    "origin-invalid": ("wsgi_cors.E006", "corsheaders.E013"),
-    "origin-bad-port": ("wsgi_cors.E007", ""),
-    "origin-non-ascii-host": ("wsgi_cors.E008", ""),
-    "origin-looks-like-regex": ("wsgi_cors.E009", ""),
-    "origin-bad-wildcard": ("wsgi_cors.E010", ""),
-    "origin-star-with-others": ("wsgi_cors.E011", "corsheaders.E013"),
-    "credentials-with-any-origin": ("wsgi_cors.E012", ""),
-    "null-with-credentials": ("wsgi_cors.E013", ""),
-    "expose-star-with-credentials": ("wsgi_cors.E014", ""),
-    "method-invalid": ("wsgi_cors.E015", ""),
-    "method-forbidden": ("wsgi_cors.E016", ""),
-    "header-invalid": ("wsgi_cors.E017", ""),
-    "star-in-list": ("wsgi_cors.E018", ""),
-    "regex-invalid": ("wsgi_cors.E019", ""),
-    "bytes-pattern": ("wsgi_cors.E020", ""),
-    "methods-empty": ("wsgi_cors.E021", ""),
-    "setting-removed": ("wsgi_cors.E022", "corsheaders.E012, E013"),
-    "origins-empty": ("wsgi_cors.E023", ""),
-    "unknown-option": ("wsgi_cors.W001", ""),
-}
-#: A regular expression that django-cors-headers matched as a prefix, now matched in full.
-PREFIX_REGEX_ID = "wsgi_cors.W002"
-#: ``"file://"`` in the allowed origins: ignored.
-FILE_ORIGIN_ID = "wsgi_cors.W003"
 #: Any other problem code (none today).
 OTHER_ID = "wsgi_cors.E099"
 

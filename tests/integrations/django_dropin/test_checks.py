@@ -16,8 +16,9 @@ site.configure()
 from django.core import checks  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
+from wsgi_cors.compat.django_cors_headers import CHECK_IDS  # noqa: E402
 from wsgi_cors.core.problems import CODES  # noqa: E402
-from wsgi_cors.django.checks import CHECK_IDS, check_settings  # noqa: E402
+from wsgi_cors.django.checks import check_settings  # noqa: E402
 
 
 def run(**cors: Any) -> List[Tuple[str, str, str]]:
@@ -167,3 +168,19 @@ def test_the_app_config_registers_the_checks_with_the_security_tag() -> None:
     ):
         found = checks.run_checks(tags=[checks.Tags.security])
     assert "wsgi_cors.E012" in [message.id for message in found]
+
+
+def test_the_migration_page_lists_every_check_id_from_the_code() -> None:
+    from pathlib import Path
+
+    from docs_modules import DOCS, load_docs_module
+
+    page = Path(DOCS, "migrating", "django-cors-headers.md").read_text(encoding="utf-8")
+    assert "<!-- django-checks-table -->" in page  # generated, never written by hand
+    rendered = load_docs_module("hooks").render_page(page, "migrating/django-cors-headers.md")
+    for check_id, replaces in CHECK_IDS.values():
+        assert f"| `{check_id}` |" in rendered
+        if replaces:
+            assert replaces in rendered
+    for check_id in ("wsgi_cors.W002", "wsgi_cors.W003"):
+        assert f"| `{check_id}` |" in rendered
