@@ -99,8 +99,13 @@ def test_target_runs_clean(target: str, tmp_path: Path) -> None:
     assert result.returncode == 0, f"fuzz_{target} failed:\n{tail}"
     assert f"{len(before)} files found" in output, tail
     assert re.search(r"^#\d+\s+INITED", output, re.MULTILINE), tail
-    assert re.search(rf"^Done {RUNS} runs in \d+ second", output, re.MULTILINE), tail
-    assert f"stat::number_of_executed_units: {RUNS}" in output, tail
+    # libFuzzer may run a few inputs past -runs (it finishes the batch it started: 3002 seen).
+    done = re.search(r"^Done (\d+) runs in \d+ second", output, re.MULTILINE)
+    assert done, tail
+    assert int(done.group(1)) >= RUNS, tail
+    executed = re.search(r"^stat::number_of_executed_units: (\d+)$", output, re.MULTILINE)
+    assert executed, tail
+    assert int(executed.group(1)) >= RUNS, tail
     assert not list(artifacts.iterdir()), "a crash or timeout artifact was written"
     # Each known bug whose crashing seed is in this corpus was hit and tolerated, not missed.
     for bug in fuzz_common.KNOWN_BUGS:
