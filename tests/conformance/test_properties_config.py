@@ -84,7 +84,9 @@ def policy_problems(options: Dict[str, Any]) -> List[str]:
             and any(entry.canonical == "null" for entry in entries)
             and not options["allow_null_with_credentials"]
         ):
-            problems.append("origins")
+            # A rule between three options: the line names the one the resource (or the top
+            # level) wrote last, so the check is on the message, which always names 'null'.
+            problems.append("'null' together with")
     elif credentials:
         problems.append("origins")
     if options["methods"] != "*" and any(
