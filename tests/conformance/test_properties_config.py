@@ -83,6 +83,8 @@ def policy_problems(options: Dict[str, Any]) -> List[str]:
             credentials
             and any(entry.canonical == "null" for entry in entries)
             and not options["allow_null_with_credentials"]
+            # Rules between options run once each option is valid on its own.
+            and not any(entry.kind == "invalid" for entry in entries)
         ):
             # A rule between three options: the line names the one the resource (or the top
             # level) wrote last, so the check is on the message, which always names 'null'.
