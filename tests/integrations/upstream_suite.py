@@ -58,7 +58,8 @@ class UpstreamSuite:
 
     ``shim`` maps file names of the generated ``package`` to their text; ``plugin_code`` is
     added to the generated plugin (say, a hook that runs ``async def`` tests); ``pytest_args``
-    are added to the command line (deselections, plugins to disable).
+    are added to the command line (deselections, plugins to disable). ``collected`` is how many
+    tests run (after deselection), ``upstream_skips`` how many of them upstream skips itself.
     """
 
     distribution: str
@@ -66,6 +67,8 @@ class UpstreamSuite:
     package: str
     shim: Mapping[str, str]
     expected_failures: Mapping[str, str]
+    collected: int
+    upstream_skips: int = 0
     plugin_code: str = ""
     pytest_args: Tuple[str, ...] = field(default=())
 
@@ -151,6 +154,17 @@ class UpstreamSuite:
         last = output.strip().splitlines()[-1] if output.strip() else ""
         counts = {word: int(number) for number, word in re.findall(r"(\d+) (\w+)", last)}
         return SuiteResult(completed.returncode, counts, output)
+
+
+def assert_passes_but_for_expected_failures(suite: UpstreamSuite, result: SuiteResult) -> None:
+    """Every test passed, but the expected failures (strict xfails) and upstream's own skips."""
+    print(result.output)
+    assert result.returncode == 0, result.output
+    assert result.counts.get("xfailed", 0) == len(suite.expected_failures), result.output
+    passed = suite.collected - suite.upstream_skips - len(suite.expected_failures)
+    assert result.counts.get("passed") == passed, result.output
+    assert result.counts.get("skipped", 0) == suite.upstream_skips, result.output
+    assert not {"failed", "xpassed", "error", "errors"} & set(result.counts), result.output
 
 
 def fetched_tests(

@@ -51,6 +51,7 @@ SUITE = UpstreamSuite(
     package="quart_cors",
     shim={"__init__.py": _SHIM},
     expected_failures=EXPECTED_FAILURES,
+    collected=33,
     plugin_code=_RUN_ASYNC_TESTS,
     pytest_args=("-p", "no:asyncio"),
 )
