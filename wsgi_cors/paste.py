@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from .core.config import OPTION_NAMES, OPTION_TYPES, CORSConfig
 from .core.problems import ConfigError, OptionPath, Problem
+from .core.validate import compile_regex
 from .wsgi import CORSMiddleware
 
 if TYPE_CHECKING:
@@ -408,14 +409,7 @@ def _parse_entry(
             )
         )
         return None
-    try:
-        return re.compile(source)
-    except (re.error, OverflowError, RecursionError) as error:
-        shown = item if len(item) <= 200 else item[:200] + "..."
-        problems.append(
-            Problem(path, "regex-invalid", f"{shown!r} is not a valid regular expression: {error}")
-        )
-        return None
+    return compile_regex(source, path, problems, shown=item)
 
 
 def _parse_names(text: str, path: OptionPath, problems: List[Problem]) -> Any:

@@ -824,3 +824,23 @@ def test_unknown_config_key_is_logged_once(caplog: pytest.LogCaptureFixture) -> 
         app.test_client().get("/decorated", headers={"Origin": ORIGIN})
     messages = [r.getMessage() for r in caplog.records if "CORS_HEADERS" in r.getMessage()]
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["^a{99999999999}$", "^a{" + "9" * 5000 + "}$", "^" + "(" * 2000 + ")" * 2000 + "$"],
+    ids=["overflow", "4301-digits", "nesting"],
+)
+@pytest.mark.parametrize("option", ["origins", "allow_headers"])
+def test_a_pattern_python_cannot_compile_is_a_config_error_not_a_crash(
+    option: str, pattern: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        cors_app(**{option: [pattern]})
+    invalid = [
+        line
+        for problem, line in zip(caught.value.problems, caught.value.lines)
+        if problem.code == "regex-invalid"
+    ]
+    assert len(invalid) == 1
+    assert invalid[0].startswith(f"{option}[0]: ")

@@ -35,6 +35,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
 from ..core.config import CORSConfig
 from ..core.problems import ConfigError, OptionPath, Problem, python_literal
+from ..core.validate import compile_regex
 
 #: django-cors-headers' default ``CORS_ALLOW_HEADERS`` (``corsheaders.defaults.default_headers``).
 DEFAULT_HEADERS: Tuple[str, ...] = (
@@ -261,13 +262,7 @@ def _origin_entry(key: str, index: int, entry: Any, problems: List[Problem]) -> 
             )
         )
         return None
-    try:
-        return re.compile(entry)
-    except re.error as error:
-        problems.append(
-            Problem((key, index), "regex-invalid", f"{entry!r} does not compile ({error})")
-        )
-        return None
+    return compile_regex(entry, (key, index), problems)
 
 
 def _resources(value: Any, problems: List[Problem]) -> Optional[Dict[Pattern[str], Any]]:
@@ -286,14 +281,9 @@ def _resources(value: Any, problems: List[Problem]) -> Optional[Dict[Pattern[str
     if not isinstance(pattern, str):
         problems.append(Problem(("urls",), "bytes-pattern", "a bytes pattern cannot match paths"))
         return None
-    try:
-        # re.match(pattern, path) is a full match of the pattern followed by anything.
-        return {re.compile(f"(?:{pattern})(?s:.*)", flags): {}}
-    except re.error as error:
-        problems.append(
-            Problem(("urls",), "regex-invalid", f"{pattern!r} does not compile ({error})")
-        )
-        return None
+    # re.match(pattern, path) is a full match of the pattern followed by anything.
+    compiled = compile_regex(f"(?:{pattern})(?s:.*)", ("urls",), problems, flags, shown=pattern)
+    return None if compiled is None else {compiled: {}}
 
 
 _KEY_OF_CORE = {core: key for key, core in _CORE_NAMES.items()}

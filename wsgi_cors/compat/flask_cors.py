@@ -31,7 +31,7 @@ from typing import AbstractSet, Any, Dict, List, Mapping, NamedTuple, Optional, 
 from ..core.config import DEFAULTS, OPTION_NAMES, CORSConfig, unknown_option_problems
 from ..core.origins import canonicalize_origin
 from ..core.problems import ConfigError, OptionPath, Problem, keyword_path
-from ..core.validate import check_bool
+from ..core.validate import check_bool, compile_regex
 from . import reflected_name
 
 logger = logging.getLogger("wsgi_cors.flask")
@@ -344,13 +344,7 @@ def _translate_path_pattern(pattern: Any, where: OptionPath, problems: List[Prob
     glob = _PREFIX_GLOB.fullmatch(pattern)
     if glob is not None and glob.group(1) != "/":
         return re.compile(re.escape(glob.group(1)) + r"(?:/.*)?", re.DOTALL)
-    try:
-        return re.compile(f"(?:{pattern}).*", re.DOTALL)
-    except re.error as error:
-        problems.append(
-            Problem(where, "regex-invalid", f"is not a valid regular expression ({error})")
-        )
-        return None
+    return compile_regex(f"(?:{pattern}).*", where, problems, re.DOTALL, shown=pattern)
 
 
 def _entries(value: Any) -> Optional[List[Any]]:
@@ -374,17 +368,10 @@ def _translate_origins(value: Any, path: OptionPath, problems: List[Problem]) ->
             if canonicalize_origin(entry)[1] is None:
                 translated.append(entry)
                 continue
-            try:
-                translated.append(re.compile(entry, re.IGNORECASE))
-            except re.error as error:
-                at = (*path, index) if listed else path
-                problems.append(
-                    Problem(
-                        at,
-                        "regex-invalid",
-                        f"{entry!r} is not a valid regular expression ({error})",
-                    )
-                )
+            at = (*path, index) if listed else path
+            pattern = compile_regex(entry, at, problems, re.IGNORECASE)
+            if pattern is not None:
+                translated.append(pattern)
         else:
             translated.append(entry)
     return "*" if translated == ["*"] else translated
@@ -400,17 +387,10 @@ def _translate_allow_headers(value: Any, path: OptionPath, problems: List[Proble
         if isinstance(entry, re.Pattern):
             translated.append(re.compile(entry.pattern, entry.flags | re.IGNORECASE))
         elif isinstance(entry, str) and probably_regex(entry):
-            try:
-                translated.append(re.compile(entry, re.IGNORECASE))
-            except re.error as error:
-                at = (*path, index) if listed else path
-                problems.append(
-                    Problem(
-                        at,
-                        "regex-invalid",
-                        f"{entry!r} is not a valid regular expression ({error})",
-                    )
-                )
+            at = (*path, index) if listed else path
+            pattern = compile_regex(entry, at, problems, re.IGNORECASE)
+            if pattern is not None:
+                translated.append(pattern)
         else:
             translated.append(reflected_name(entry))
     return translated

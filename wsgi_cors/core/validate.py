@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Dict, List, Optional, Pattern, Tuple, Union
 
 from .http import FORBIDDEN_METHODS, is_token
-from .problems import Problem
+from .problems import OptionPath, Problem
 
 Checked = Tuple[object, List[Problem]]
 
@@ -28,6 +28,36 @@ def _entries(value: object) -> Optional[List[Tuple[Tuple[int, ...], object]]]:
     if isinstance(value, (set, frozenset)):
         return [((index,), item) for index, item in enumerate(sorted(value, key=repr))]
     return None
+
+
+def compile_regex(
+    source: str,
+    path: OptionPath,
+    problems: List[Problem],
+    flags: int = 0,
+    shown: Optional[str] = None,
+) -> Optional[Pattern[str]]:
+    """``re.compile(source, flags)``, or None with a ``regex-invalid`` problem at ``path``.
+
+    Front ends compile the patterns users write as text. Hostile or mistaken patterns raise
+    more than ``re.error`` (a huge repeat count overflows, one of 4,301 digits is a ``ValueError``,
+    deep nesting recurses),
+    and each is a configuration problem, never a crash. ``shown`` is the text to quote (the
+    user's, when ``source`` wraps it), cut at 200 characters.
+    """
+    try:
+        return re.compile(source, flags)
+    except (re.error, ValueError, OverflowError, RecursionError) as error:
+        quoted = source if shown is None else shown
+        quoted = quoted if len(quoted) <= 200 else quoted[:200] + "..."
+        problems.append(
+            Problem(
+                path,
+                "regex-invalid",
+                f"{quoted!r} is not a valid regular expression ({error})",
+            )
+        )
+        return None
 
 
 def check_bool(value: object) -> Checked:

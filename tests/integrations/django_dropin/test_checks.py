@@ -184,3 +184,15 @@ def test_the_migration_page_lists_every_check_id_from_the_code() -> None:
             assert replaces in rendered
     for check_id in ("wsgi_cors.W002", "wsgi_cors.W003"):
         assert f"| `{check_id}` |" in rendered
+
+
+HOSTILE_PATTERNS = ["a{99999999999}", "a{" + "9" * 5000 + "}", "(" * 2000 + ")" * 2000]
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS, ids=["overflow", "4301-digits", "nesting"])
+def test_a_pattern_python_cannot_compile_is_a_check_error_not_a_crash(pattern: str) -> None:
+    for setting in ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_URLS_REGEX"):
+        value = [pattern] if setting == "CORS_ALLOWED_ORIGIN_REGEXES" else pattern
+        errors = [found for found in run(**{setting: value}) if found[1] == "Error"]
+        assert [check_id for check_id, _, _ in errors] == ["wsgi_cors.E019"], errors
+        assert setting in errors[0][2]
